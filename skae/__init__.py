@@ -1,0 +1,14 @@
+"""skae: scikit-learn-compatible autoencoders built on PyTorch and skorch.
+
+Each estimator is used like :class:`sklearn.decomposition.PCA` (``fit``,
+``transform``, ``inverse_transform``, ``score_samples``, ``score``) and drops
+into pipelines and ``GridSearchCV``.
+"""
+
+from ._autoencoder import Autoencoder
+from ._base import BaseAutoencoder
+from ._denoising import DenoisingAutoencoder
+
+__version__ = "0.1.0"
+
+__all__ = ["Autoencoder", "BaseAutoencoder", "DenoisingAutoencoder", "__version__"]

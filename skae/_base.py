@@ -1,0 +1,506 @@
+"""The abstract base estimator: all scikit-learn and skorch plumbing lives here.
+
+:class:`BaseAutoencoder` validates parameters and data, seeds its own
+generators, builds and trains the skorch net (kept as ``net_``), and
+implements ``transform``, ``inverse_transform``, ``score_samples``, ``score``,
+``reconstruction_error``, feature names and tags. A variant supplies only what
+differs, through four hooks:
+
+- ``_build_module(n_features)``: the PyTorch module (default: a mirrored MLP);
+- ``_build_criterion()``: the objective (default: squared reconstruction error);
+- ``_build_corruption(X)``: an input corruption for training (default: none);
+- ``_check_params(n_features)``: validation of its own parameters.
+"""
+
+import copy
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch.callbacks import EarlyStopping
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._losses import ReconstructionLoss, gaussian_log_likelihood
+from ._modules import ACTIVATIONS, MLPAutoencoder, init_parameters
+from ._net import AutoencoderNet, EpochGuard, HoldoutSplit, TensorData, as_float32_tensor
+
+__all__ = ["BaseAutoencoder"]
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+# Inference runs in chunks of at most this many activations (rows x widest
+# layer): about 16 MB of float32, whatever the number of rows.
+_INFERENCE_BUDGET = 1 << 22
+
+
+class BaseAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+):
+    """Base class for skae's autoencoders. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), callable],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    #: Whether ``n_components >= n_features`` is meaningful (regularised
+    #: variants); a plain autoencoder warns that it can learn the identity.
+    _overcomplete_ok = True
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        batch_size="auto",
+        max_iter=200,
+        learning_rate_init=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate_init = learning_rate_init
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks
+    def _build_module(self, n_features):
+        """Return the untrained PyTorch module for ``n_features`` inputs."""
+        return MLPAutoencoder(
+            n_features,
+            self._hidden_sizes(),
+            self.n_components,
+            activation=self.activation,
+        )
+
+    def _build_criterion(self):
+        """Return the training objective (see ``skae._losses``)."""
+        return ReconstructionLoss()
+
+    def _build_corruption(self, X):
+        """Return the training-time input corruption, or None."""
+        return None
+
+    def _check_params(self, n_features):
+        """Validate what the declarative constraints cannot; raise ValueError."""
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Computed in float32; NaN, infinite, sparse and
+            non-numeric input is rejected.
+        y : None
+            Ignored; present for API consistency (pipelines, ``GridSearchCV``).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Notes
+        -----
+        A fit either completes or leaves the estimator exactly as it was:
+        bad input, a diverging loss (NaN or infinite, reported as a
+        ``ValueError``) or a Ctrl-C before the first epoch ends restore the
+        previous fitted state. A Ctrl-C later keeps the model of the last
+        finished epoch.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=4, max_iter=5, random_state=0).fit(X)
+        >>> ae.n_iter_, len(ae.loss_curve_)
+        (5, 5)
+        """
+        self._validate_params()
+        previous = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
+        try:
+            self._fit(X)
+        except BaseException:
+            for key in [k for k in vars(self) if _is_fitted_name(k)]:
+                delattr(self, key)
+            vars(self).update(previous)
+            raise
+        return self
+
+    def _fit(self, X):
+        continuing = self.warm_start and hasattr(self, "net_")
+        X = validate_data(
+            self, X, dtype=[np.float32, np.float64], reset=not continuing
+        )
+        n_samples, n_features = X.shape
+        self._check_architecture(n_samples, n_features)
+        self._check_params(n_features)
+        device = self._resolve_device()
+
+        rng = check_random_state(self.random_state)
+        init_seed, train_seed, split_seed = (int(s) for s in rng.randint(2**31 - 1, size=3))
+        data = TensorData(as_float32_tensor(X, device))
+
+        if continuing:
+            net = copy.deepcopy(self.net_)
+            net.max_epochs, net.seed, net.verbose = self.max_iter, train_seed, self.verbose
+            net.partial_fit(data)
+        else:
+            net = self._build_net(X, device, init_seed, train_seed, split_seed)
+            net.fit(data)
+        # fit_loop only returns early through EarlyStopping or an interrupt.
+        epochs_run = len(net.history) - (self.n_iter_ if continuing else 0)
+        guard = dict(net.callbacks_)["guard"]
+        if epochs_run >= self.max_iter and not guard.interrupted_:
+            warnings.warn(
+                f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the "
+                f"loss was still improving by more than tol={self.tol}; consider "
+                "increasing max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+        self.net_ = net
+        self.n_components_ = self._code_width()
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        for name in ("validation_scores_", "best_validation_score_"):
+            self.__dict__.pop(name, None)
+        if self.early_stopping:
+            self.validation_scores_ = [-float(v) for v in net.history[:, "valid_loss"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+        self.residual_variance_ = self._fit_residual_variance(X, data)
+        return self
+
+    def _build_net(self, X, device, init_seed, train_seed, split_seed):
+        module = self._build_module(X.shape[1])
+        init_parameters(module, torch.Generator().manual_seed(init_seed))
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = _OPTIMIZERS[optimizer]
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        stopping = EarlyStopping(
+            monitor=monitor,
+            patience=self.n_iter_no_change,
+            threshold=self.tol,
+            threshold_mode="abs",
+            load_best=self.early_stopping,
+        )
+        return AutoencoderNet(
+            module=module,
+            criterion=self._build_criterion(),
+            corruption=self._build_corruption(X),
+            seed=train_seed,
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.learning_rate_init,
+            max_epochs=self.max_iter,
+            batch_size=256 if self.batch_size == "auto" else self.batch_size,
+            train_split=(
+                HoldoutSplit(self.validation_fraction, split_seed)
+                if self.early_stopping
+                else None
+            ),
+            callbacks=[("guard", EpochGuard()), ("stopping", stopping)],
+            verbose=self.verbose,
+            device=device,
+        )
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+
+    def _check_architecture(self, n_samples, n_features):
+        sizes = self._hidden_sizes()
+        if not all(isinstance(h, Integral) and h >= 1 for h in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must contain only positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        if self.early_stopping and n_samples < 2:
+            raise ValueError(
+                f"early_stopping=True needs at least 2 samples to hold some out for "
+                f"validation, got n_samples={n_samples}."
+            )
+        if self.n_components >= n_features and not self._overcomplete_ok:
+            warnings.warn(
+                f"n_components={self.n_components} >= n_features={n_features}: a "
+                f"{type(self).__name__} this wide can learn the identity map and "
+                "its code is then no reduction. Use fewer components, or a "
+                "regularised variant for over-complete codes.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _resolve_device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            device = torch.device(self.device)
+        except RuntimeError as exc:
+            raise ValueError(f"device={self.device!r} is not a torch device: {exc}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but CUDA is not available on this machine; "
+                "use device='auto' or 'cpu'."
+            )
+        return self.device
+
+    def _fit_residual_variance(self, X, data):
+        squared = self._map_batches(
+            lambda xb: self._squared_residual(xb), X, X.shape[1], np.float64
+        )
+        variance = squared.mean(axis=0)
+        # A feature reconstructed perfectly (constant columns) would make the
+        # likelihood infinite for any later deviation: floor its variance.
+        scale = float(data.X.var(dim=0, unbiased=False).mean()) if len(X) > 1 else 1.0
+        return np.maximum(variance, 1e-6 * max(scale, 1e-6))
+
+    # -------------------------------------------------------------- inference
+    def _code_width(self):
+        probe = torch.zeros(1, self.n_features_in_, device=self.net_.device)
+        with torch.no_grad():
+            return int(self.net_.module_.eval().encode(probe).shape[1])
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+
+    def _map_batches(self, fn, X, width, dtype):
+        """Apply ``fn`` to float32 chunks of ``X`` on the net's device; collect rows."""
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        widest = max(width, X.shape[1], *self._hidden_sizes(), 1)
+        rows = max(1, _INFERENCE_BUDGET // widest)
+        out = np.empty((X.shape[0], width), dtype=dtype)
+        with torch.no_grad():
+            for start in range(0, X.shape[0], rows):
+                chunk = as_float32_tensor(X[start : start + rows], device)
+                out[start : start + rows] = fn(chunk).reshape(len(chunk), -1).cpu().numpy()
+        return out
+
+    def _squared_residual(self, xb):
+        return (self.net_.module_(xb).reconstruction - xb).square().flatten(1)
+
+    def transform(self, X):
+        """Encode ``X``: the code of each row, like ``PCA.transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            Codes, float32 for float32 input and float64 otherwise.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=3, max_iter=5, random_state=0).fit(X)
+        >>> ae.transform(X[:4]).shape
+        (4, 3)
+        """
+        X = self._validate_X(X)
+        return self._map_batches(self.net_.module_.encode, X, self.n_components_, X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space, like ``PCA.inverse_transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, typically from ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions, float32 for float32 codes and float64 otherwise.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=3, max_iter=5, random_state=0).fit(X)
+        >>> ae.inverse_transform(ae.transform(X[:4])).shape
+        (4, 64)
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float32, np.float64], input_name="X")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} columns, but {type(self).__name__}."
+                f"inverse_transform expects codes of width n_components_="
+                f"{self.n_components_}."
+            )
+        return self._map_batches(self.net_.module_.decode, Z, self.n_features_in_, Z.dtype)
+
+    def reconstruction_error(self, X, per_feature=False):
+        """Squared reconstruction error of each row, or of each row and feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+        per_feature : bool, default=False
+            Return the error per feature instead of its sum over features:
+            which columns a row's error comes from.
+
+        Returns
+        -------
+        error : ndarray of shape (n_samples,) or (n_samples, n_features)
+            ``(x - inverse_transform(transform(x)))**2``, summed over features
+            unless ``per_feature``; float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=8, max_iter=5, random_state=0).fit(X)
+        >>> ae.reconstruction_error(X[:3]).shape
+        (3,)
+        >>> ae.reconstruction_error(X[:3], per_feature=True).shape
+        (3, 64)
+        """
+        X = self._validate_X(X)
+        if per_feature:
+            return self._map_batches(self._squared_residual, X, X.shape[1], np.float64)
+        return self._map_batches(
+            lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
+        ).ravel()
+
+    def score_samples(self, X):
+        """Log-likelihood of each row's reconstruction residual, in nats.
+
+        The residual ``x - inverse_transform(transform(x))`` is scored under
+        independent Gaussians whose per-feature variances
+        (``residual_variance_``) were estimated on the training data, the
+        same kind of quantity as ``PCA.score_samples``. The lower, the more
+        abnormal. Deterministic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-1/2 * sum_d (r_d**2 / var_d + log(2*pi*var_d))``, float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=8, max_iter=5, random_state=0).fit(X)
+        >>> ae.score_samples(X[:3]).shape
+        (3,)
+        """
+        X = self._validate_X(X)
+        variance = torch.as_tensor(
+            self.residual_variance_, dtype=torch.float32, device=self.net_.device
+        )
+        return self._map_batches(
+            lambda xb: gaussian_log_likelihood(self._squared_residual(xb), variance),
+            X,
+            1,
+            np.float64,
+        ).ravel()
+
+    def score(self, X, y=None):
+        """Mean of ``score_samples(X)``: higher means a better model of ``X``.
+
+        ``GridSearchCV`` without a ``scoring`` uses it, so it selects the
+        model with the highest held-out likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Average log-likelihood per row, in nats.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=8, max_iter=5, random_state=0).fit(X)
+        >>> isinstance(ae.score(X), float)
+        True
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _is_fitted_name(name):
+    return name.endswith("_") and not name.startswith("__")

@@ -1,0 +1,81 @@
+"""Docstring fragments shared by every estimator, so each is written once."""
+
+COMMON_PARAMETERS = """\
+    n_components : int, default=2
+        Width of the code (the bottleneck): the number of columns of
+        ``transform``'s output.
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Widths of the encoder's hidden layers, input side first. The decoder
+        mirrors them. ``()`` gives a single linear layer each way.
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu", \
+"gelu"}, default="relu"
+        Activation between hidden layers. The code layer and the output layer
+        are linear.
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch; ``"auto"`` means 256. A last, smaller batch is
+        kept; fewer rows than ``batch_size`` make a single batch.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+    learning_rate_init : float, default=1e-3
+        Learning rate of the optimizer.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+default="adam"
+        Optimizer; a class is called as ``optimizer(params, lr=..., weight_decay=...)``.
+    weight_decay : float, default=0.0
+        L2 penalty (``weight_decay`` argument of the optimizer).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when the validation
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        keep the weights of the best epoch. When False, the same rule is
+        applied to the training loss.
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as an improvement
+        (absolute, in the units of ``loss_curve_``).
+    warm_start : bool, default=False
+        When True and the estimator is fitted, ``fit`` continues training the
+        fitted network (its architecture and optimizer state) for up to
+        ``max_iter`` more epochs instead of starting afresh.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        Where to train and run the network: ``"auto"`` picks CUDA when it is
+        available. Any torch device string (``"cuda:1"``) is accepted.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, the validation split and any
+        corruption, through generators local to this estimator (torch's global
+        generator is never seeded). Pass an int for reproducible results.
+    verbose : int, default=0
+        Print one line of losses per epoch when positive."""
+
+COMMON_ATTRIBUTES = """\
+    net_ : skorch.NeuralNet
+        The trained skorch net; its PyTorch module is ``net_.module_``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    n_components_ : int
+        Width of the fitted code.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts).
+    loss_curve_ : list of float
+        Training loss at the end of each epoch (mean over rows of the
+        per-row loss: summed squared error plus any penalty).
+    validation_scores_ : list of float
+        Only with ``early_stopping=True``: minus the validation loss of each
+        epoch (higher is better, as in scikit-learn's ``MLPRegressor``).
+    best_validation_score_ : float
+        Only with ``early_stopping=True``: the best of ``validation_scores_``,
+        whose weights the estimator keeps.
+    residual_variance_ : ndarray of shape (n_features_in_,)
+        Per-feature variance of the reconstruction residual on the training
+        data: the noise model behind ``score_samples``."""
+
+
+def fill_doc(cls):
+    """Class decorator: insert the shared fragments into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.replace("%(common_parameters)s", COMMON_PARAMETERS)
+    cls.__doc__ = cls.__doc__.replace("%(common_attributes)s", COMMON_ATTRIBUTES)
+    return cls

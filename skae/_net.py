@@ -1,0 +1,218 @@
+"""The training engine: a skorch ``NeuralNet`` specialised for autoencoders.
+
+skorch runs the loop (epochs, callbacks, history, early stopping); this module
+only overrides skorch's documented hooks:
+
+- ``get_dataset`` / ``train_split`` / ``get_iterator``: batches are slices of
+  one in-memory tensor (:class:`TensorData`), reshuffled every epoch, instead
+  of a ``DataLoader`` that collates rows one ``__getitem__`` at a time, which
+  is most of the time of a small network's epoch;
+- ``train_step_single``: corrupts the batch (denoising variants) and trains
+  against the clean one;
+- ``get_loss``: hands the objective the module and its inputs, so a variant
+  can add penalties on the code or on the encoder's Jacobian.
+
+:class:`EpochGuard` stops a diverging fit with a clear error and makes an
+interrupted fit (Ctrl-C) end on the last finished epoch.
+
+The estimators in ``_base`` are the only users; nothing here is public API.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from skorch.utils import to_tensor
+
+__all__ = ["AutoencoderNet", "EpochGuard", "HoldoutSplit", "TensorBatches", "TensorData"]
+
+
+class TensorData(torch.utils.data.Dataset):
+    """Rows of one tensor, optionally restricted to ``indices``, without copying."""
+
+    def __init__(self, X, indices=None):
+        self.X = X
+        self.indices = indices
+
+    def __len__(self):
+        return len(self.X) if self.indices is None else len(self.indices)
+
+    def __getitem__(self, i):
+        row = self.X[i if self.indices is None else self.indices[i]]
+        return row, row
+
+
+class TensorBatches:
+    """Iterable over ``(batch, batch)`` pairs sliced from a :class:`TensorData`.
+
+    Each pass over it is one epoch. With ``shuffle=True`` every epoch draws a
+    new permutation from ``generator``; the last, possibly smaller, batch is
+    kept.
+    """
+
+    def __init__(self, data, batch_size, shuffle=False, generator=None):
+        self.data = data
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __iter__(self):
+        X, indices, n = self.data.X, self.data.indices, len(self.data)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator)
+            indices = order if indices is None else indices[order]
+        if indices is not None:
+            indices = indices.to(X.device)
+        for start in range(0, n, self.batch_size):
+            stop = start + self.batch_size
+            batch = X[start:stop] if indices is None else X[indices[start:stop]]
+            yield batch, batch
+
+
+class HoldoutSplit:
+    """skorch ``train_split``: a seeded random hold-out of ``fraction`` of the rows."""
+
+    def __init__(self, fraction, seed):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n = len(dataset)
+        n_valid = int(round(self.fraction * n))
+        n_valid = min(max(n_valid, 1), n - 1)
+        generator = torch.Generator().manual_seed(self.seed)
+        order = torch.randperm(n, generator=generator)
+        return (
+            TensorData(dataset.X, order[n_valid:].sort().values),
+            TensorData(dataset.X, order[:n_valid].sort().values),
+        )
+
+
+class EpochGuard(Callback):
+    """Checks each finished epoch and keeps a copy of the weights it ended with.
+
+    - A non-finite training or validation loss raises ``FloatingPointError``
+      (the estimator turns it into an error that names the likely causes).
+    - When training is interrupted inside an epoch (Ctrl-C), the module is
+      rolled back to the weights of the last finished epoch and that partial
+      epoch is dropped from the history. Interrupted before any epoch
+      finished, the ``KeyboardInterrupt`` is re-raised.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.in_epoch_ = False
+        self.snapshot_ = None
+        self.interrupted_ = False
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.in_epoch_ = True
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            value = row.get(key)
+            if value is not None and not math.isfinite(value):
+                raise FloatingPointError(
+                    f"the {key.replace('_', ' ')} became {value} at epoch {row['epoch']}"
+                )
+        self.snapshot_ = {
+            k: v.detach().clone() for k, v in net.module_.state_dict().items()
+        }
+        self.in_epoch_ = False
+
+    def on_train_end(self, net, **kwargs):
+        if not self.in_epoch_:
+            return
+        self.interrupted_ = True
+        if self.snapshot_ is None:
+            raise KeyboardInterrupt
+        net.module_.load_state_dict(self.snapshot_)
+        del net.history[-1]
+        warnings.warn(
+            f"Training was interrupted during epoch {len(net.history) + 1}; the model "
+            f"keeps the weights of epoch {len(net.history)}.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch ``NeuralNet`` that trains an autoencoder module on in-memory tensors.
+
+    Extra parameters (besides skorch's):
+
+    corruption : nn.Module or None
+        Applied to training batches only (see ``_corruption``).
+    seed : int
+        Seeds this net's own generators for shuffling and corruption.
+    """
+
+    def __init__(self, *args, corruption=None, seed=0, **kwargs):
+        # Set before skorch's __init__, which refuses torch modules as plain
+        # attributes afterwards.
+        self.corruption = corruption
+        self.seed = seed
+        super().__init__(*args, **kwargs)
+
+    def initialize_module(self):
+        super().initialize_module()
+        # Registered as a module so skorch moves it to the device and pickles
+        # its buffers device-independently.
+        self.corruption_ = self.corruption
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        device = torch.device(self.device)
+        self.shuffle_generator_ = torch.Generator().manual_seed(self.seed)
+        self.noise_generator_ = torch.Generator(device=device).manual_seed(self.seed + 1)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        # Generators are only needed while training; dropping them keeps the
+        # fitted net picklable across devices.
+        self.shuffle_generator_ = self.noise_generator_ = None
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorData):
+            return X
+        return TensorData(to_tensor(X, device=self.device).float())
+
+    def get_iterator(self, dataset, training=False):
+        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        return TensorBatches(
+            dataset,
+            batch_size,
+            shuffle=training,
+            generator=self.shuffle_generator_ if training else None,
+        )
+
+    def train_step_single(self, batch, **fit_params):
+        # Switching modes walks every submodule; do it once per epoch, not per batch.
+        if not self.module_.training:
+            self._set_training(True)
+        target, _ = batch
+        inputs = target
+        if self.corruption_ is not None:
+            inputs = self.corruption_(target, self.noise_generator_)
+        output = self.infer(inputs, **fit_params)
+        loss = self.get_loss(output, target, X=inputs, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": output}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, y_true, inputs=X, module=self.module_)
+
+
+def as_float32_tensor(X, device):
+    """``X`` (a validated 2-D array) as a float32 tensor on ``device``: one copy at most."""
+    X = np.asarray(X)
+    if X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable:
+        return torch.from_numpy(X).to(device)
+    return torch.tensor(X, dtype=torch.float32, device=device)
