@@ -179,8 +179,9 @@ class BaseAutoencoder(
     def _fit(self, X):
         continuing = self.warm_start and hasattr(self, "net_")
         X = validate_data(
-            self, X, dtype=[np.float32, np.float64], reset=not continuing
+            self, X, dtype=[np.float64, np.float32], reset=not continuing
         )
+        _check_float32_range(X)
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(n_features)
@@ -193,10 +194,17 @@ class BaseAutoencoder(
         if continuing:
             net = copy.deepcopy(self.net_)
             net.max_epochs, net.seed, net.verbose = self.max_iter, train_seed, self.verbose
-            net.partial_fit(data)
         else:
             net = self._build_net(X, device, init_seed, train_seed, split_seed)
-            net.fit(data)
+        try:
+            net.partial_fit(data) if continuing else net.fit(data)
+        except FloatingPointError as exc:
+            raise ValueError(
+                f"Training diverged: {exc}. Scale the input (for example with "
+                "StandardScaler) or lower learning_rate_init (now "
+                f"{self.learning_rate_init}). The estimator was left as it was "
+                "before this call to fit."
+            ) from None
         # fit_loop only returns early through EarlyStopping or an interrupt.
         epochs_run = len(net.history) - (self.n_iter_ if continuing else 0)
         guard = dict(net.callbacks_)["guard"]
@@ -222,7 +230,11 @@ class BaseAutoencoder(
         return self
 
     def _build_net(self, X, device, init_seed, train_seed, split_seed):
-        module = self._build_module(X.shape[1])
+        # torch layers draw default weights from the global generator when
+        # built; fork it so that building leaves the user's global stream
+        # untouched, then draw the real initial weights from our own seed.
+        with torch.random.fork_rng(devices=[]):
+            module = self._build_module(X.shape[1])
         init_parameters(module, torch.Generator().manual_seed(init_seed))
         optimizer = self.optimizer
         if isinstance(optimizer, str):
@@ -273,10 +285,11 @@ class BaseAutoencoder(
             )
         if self.n_components >= n_features and not self._overcomplete_ok:
             warnings.warn(
-                f"n_components={self.n_components} >= n_features={n_features}: a "
-                f"{type(self).__name__} this wide can learn the identity map and "
-                "its code is then no reduction. Use fewer components, or a "
-                "regularised variant for over-complete codes.",
+                f"n_components={self.n_components} >= n_features={n_features}: "
+                f"{type(self).__name__} with a code this wide can learn the identity "
+                "map, and its code is then no reduction. Use fewer components, or a "
+                "regularised variant (e.g. DenoisingAutoencoder) for over-complete "
+                "codes.",
                 UserWarning,
                 stacklevel=4,
             )
@@ -317,7 +330,8 @@ class BaseAutoencoder(
 
     def _validate_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return _check_float32_range(X)
 
     def _map_batches(self, fn, X, width, dtype):
         """Apply ``fn`` to float32 chunks of ``X`` on the net's device; collect rows."""
@@ -384,7 +398,7 @@ class BaseAutoencoder(
         (4, 64)
         """
         check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float32, np.float64], input_name="X")
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if Z.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {Z.shape[1]} columns, but {type(self).__name__}."
@@ -500,6 +514,18 @@ class BaseAutoencoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _check_float32_range(X):
+    """Reject float64 values that become infinite when computed in float32."""
+    limit = np.finfo(np.float32).max
+    if X.dtype == np.float64 and X.size and (X.max() > limit or X.min() < -limit):
+        raise ValueError(
+            f"X contains values of magnitude above {limit:.3g}, which overflow "
+            "float32, the precision the network computes in. Rescale the data "
+            "(for example with StandardScaler)."
+        )
+    return X
 
 
 def _is_fitted_name(name):

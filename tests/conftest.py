@@ -1,0 +1,39 @@
+"""Shared fixtures: small, seeded data sets that every test file can use."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
+
+from skae import Autoencoder, DenoisingAutoencoder
+
+#: Every public estimator, with settings small enough for fast tests.
+FAST = dict(hidden_layer_sizes=(16,), max_iter=5, batch_size=64, device="cpu", random_state=0)
+ESTIMATORS = [
+    Autoencoder(n_components=1, **FAST),
+    DenoisingAutoencoder(n_components=2, noise="masking", noise_level=0.2, **FAST),
+]
+
+
+def estimator_id(estimator):
+    return type(estimator).__name__
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """Digits scaled to [0, 1]: 1797 x 64 float64."""
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="session")
+def tabular():
+    """Standardised 300 x 10 rows near a curved 2-D manifold, plus noise."""
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-2, 2, size=(300, 2))
+    features = np.column_stack(
+        [t[:, 0], t[:, 1], t[:, 0] ** 2, np.sin(t[:, 1]), t[:, 0] * t[:, 1]]
+    )
+    X = np.hstack([features, features @ rng.normal(size=(5, 5))])
+    X += 0.05 * rng.normal(size=X.shape)
+    return StandardScaler().fit_transform(X)

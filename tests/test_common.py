@@ -1,0 +1,360 @@
+"""Behaviour every public estimator shares: the scikit-learn contract and the base's plumbing."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae._net import AutoencoderNet
+
+from .conftest import ESTIMATORS, estimator_id
+
+pytestmark = pytest.mark.parametrize("estimator", ESTIMATORS, ids=estimator_id)
+
+
+def fitted(estimator, X, **params):
+    return clone(estimator).set_params(**{"n_components": 2, **params}).fit(X)
+
+
+# ----------------------------------------------------------------- outputs
+def test_transform_inverse_transform_shapes(estimator, tabular):
+    model = fitted(estimator, tabular, n_components=3)
+    Z = model.transform(tabular)
+    assert Z.shape == (300, 3)
+    assert model.inverse_transform(Z).shape == tabular.shape
+    assert model.n_components_ == 3
+    assert np.all(np.isfinite(Z))
+
+
+def test_fit_transform_equals_fit_then_transform(estimator, tabular):
+    Z1 = clone(estimator).set_params(n_components=2).fit_transform(tabular)
+    Z2 = fitted(estimator, tabular).transform(tabular)
+    np.testing.assert_array_equal(Z1, Z2)
+
+
+def test_score_is_mean_of_score_samples(estimator, tabular):
+    model = fitted(estimator, tabular)
+    scores = model.score_samples(tabular)
+    assert scores.shape == (300,) and scores.dtype == np.float64
+    assert model.score(tabular) == pytest.approx(scores.mean())
+
+
+def test_score_samples_is_the_gaussian_residual_log_likelihood(estimator, tabular):
+    model = fitted(estimator, tabular)
+    residual = tabular - model.inverse_transform(model.transform(tabular))
+    var = model.residual_variance_
+    expected = -0.5 * ((residual**2 / var).sum(1) + np.log(2 * np.pi * var).sum())
+    np.testing.assert_allclose(model.score_samples(tabular), expected, rtol=1e-4)
+
+
+def test_score_samples_is_deterministic_and_batch_independent(estimator, tabular):
+    model = fitted(estimator, tabular)
+    full = model.score_samples(tabular)
+    np.testing.assert_array_equal(full, model.score_samples(tabular))
+    np.testing.assert_allclose(full[:7], model.score_samples(tabular[:7]), rtol=1e-5)
+    order = np.random.default_rng(0).permutation(len(tabular))
+    np.testing.assert_allclose(full[order], model.score_samples(tabular[order]), rtol=1e-5)
+
+
+def test_shifted_rows_score_lower(estimator, tabular):
+    model = fitted(estimator, tabular, max_iter=30)
+    outliers = tabular[:20] + 4.0 * np.sign(np.random.default_rng(1).normal(size=(20, 10)))
+    assert np.median(model.score_samples(outliers)) < np.median(model.score_samples(tabular))
+
+
+def test_reconstruction_error_per_row_and_per_feature(estimator, tabular):
+    model = fitted(estimator, tabular)
+    per_feature = model.reconstruction_error(tabular, per_feature=True)
+    assert per_feature.shape == tabular.shape
+    expected = (tabular - model.inverse_transform(model.transform(tabular))) ** 2
+    np.testing.assert_allclose(per_feature, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.reconstruction_error(tabular), per_feature.sum(1), rtol=1e-5)
+
+
+def test_loss_decreases(estimator, tabular):
+    model = fitted(estimator, tabular, max_iter=20)
+    assert len(model.loss_curve_) == model.n_iter_ == 20
+    assert model.loss_curve_[-1] < 0.7 * model.loss_curve_[0]
+
+
+# ------------------------------------------------------------------ dtypes
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtypes_are_preserved(estimator, tabular, dtype):
+    model = fitted(estimator, tabular.astype(dtype))
+    Z = model.transform(tabular.astype(dtype))
+    assert Z.dtype == dtype
+    assert model.inverse_transform(Z).dtype == dtype
+
+
+def test_integer_input_gives_float64(estimator):
+    X = np.random.default_rng(0).integers(0, 5, size=(50, 6))
+    model = fitted(estimator, X)
+    assert model.transform(X).dtype == np.float64
+
+
+def test_non_contiguous_and_read_only_input(estimator, tabular):
+    model = fitted(estimator, tabular)
+    expected = model.transform(tabular)
+    fortran = np.asfortranarray(tabular)
+    read_only = tabular.copy()
+    read_only.flags.writeable = False
+    np.testing.assert_allclose(model.transform(fortran), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.transform(read_only), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.transform(tabular[:, ::1][::2]), expected[::2], rtol=1e-6)
+
+
+# ------------------------------------------------------------------ pandas
+def test_pandas_feature_names_and_output(estimator, tabular):
+    columns = [f"col_{i}" for i in range(tabular.shape[1])]
+    df = pd.DataFrame(tabular, columns=columns)
+    model = fitted(estimator, df)
+    np.testing.assert_array_equal(model.feature_names_in_, columns)
+    prefix = type(estimator).__name__.lower()
+    names = model.get_feature_names_out()
+    np.testing.assert_array_equal(names, [f"{prefix}0", f"{prefix}1"][: model.n_components_])
+    out = model.set_output(transform="pandas").transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(names)
+    assert list(out.index) == list(df.index)
+
+
+def test_mismatched_feature_names_are_rejected(estimator, tabular):
+    df = pd.DataFrame(tabular, columns=[f"col_{i}" for i in range(10)])
+    model = fitted(estimator, df)
+    renamed = df.rename(columns={"col_0": "other"})
+    with pytest.raises(ValueError, match="feature names"):
+        model.transform(renamed)
+
+
+# --------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.full((20, 3), np.nan), "NaN"),
+        (np.full((20, 3), np.inf), "infinity"),
+        (np.empty((0, 3)), "0 sample"),
+        (np.zeros((20, 3, 2)), "3"),
+        (np.array([["a", "b"], ["c", "d"]], dtype=object), "a"),
+        (sp.random(20, 3, density=0.5, format="csr", random_state=0), "[Ss]parse"),
+        (np.full((20, 3), 1e39), "float32"),
+    ],
+    ids=["nan", "inf", "empty", "3d", "strings", "sparse", "float32-overflow"],
+)
+def test_bad_input_raises_a_clear_error(estimator, bad, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        clone(estimator).fit(bad)
+
+
+def test_wrong_feature_count_at_transform(estimator, tabular):
+    model = fitted(estimator, tabular)
+    with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 10"):
+        model.transform(tabular[:, :4])
+    with pytest.raises(ValueError, match="X has 4 features"):
+        model.score_samples(tabular[:, :4])
+
+
+def test_wrong_code_width_at_inverse_transform(estimator, tabular):
+    model = fitted(estimator, tabular)
+    with pytest.raises(ValueError, match="n_components_=2"):
+        model.inverse_transform(np.zeros((3, 5)))
+
+
+def test_unfitted_estimator_raises_not_fitted(estimator, tabular):
+    for method in ("transform", "score_samples", "reconstruction_error", "score"):
+        with pytest.raises(NotFittedError):
+            getattr(clone(estimator), method)(tabular)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_components": 0}, "n_components"),
+        ({"hidden_layer_sizes": (8, -1)}, "hidden_layer_sizes"),
+        ({"activation": "swish"}, "activation"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"validation_fraction": 1.5}, "validation_fraction"),
+        ({"device": "tpu"}, "device"),
+    ],
+)
+def test_invalid_parameters_are_named(estimator, tabular, params, message):
+    with pytest.raises(ValueError, match=message):
+        fitted(estimator, tabular, **params)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_without_cuda_is_a_clear_error(estimator, tabular):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        fitted(estimator, tabular, device="cuda")
+
+
+def test_early_stopping_needs_two_rows(estimator):
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        fitted(estimator, np.ones((1, 3)), early_stopping=True)
+
+
+def test_fewer_rows_than_a_batch(estimator):
+    X = np.random.default_rng(0).normal(size=(5, 4))
+    model = fitted(estimator, X, batch_size=64, n_components=1)
+    assert model.transform(X).shape == (5, 1)
+
+
+# ------------------------------------------------- atomic fit and failures
+def test_divergence_is_reported_and_previous_state_kept(estimator, tabular):
+    model = fitted(estimator, tabular)
+    before = model.transform(tabular)
+    with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
+        model.set_params(optimizer="sgd", learning_rate_init=1e6).fit(tabular * 1e3)
+    np.testing.assert_array_equal(model.transform(tabular), before)
+    assert model.n_iter_ == 5
+
+
+def test_failed_first_fit_leaves_no_fitted_state(estimator):
+    model = clone(estimator)
+    with pytest.raises(ValueError):
+        model.fit(np.full((10, 3), np.nan))
+    assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
+
+
+def test_interrupt_keeps_the_last_finished_epoch(estimator, tabular, monkeypatch):
+    reference = fitted(estimator, tabular, max_iter=3)
+    calls = {"n": 0}
+    original = AutoencoderNet.train_step
+
+    def interrupt_in_epoch_4(self, batch, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3 * 5 + 2:  # 300 rows / batch 64 = 5 batches per epoch
+            raise KeyboardInterrupt
+        return original(self, batch, **kwargs)
+
+    monkeypatch.setattr(AutoencoderNet, "train_step", interrupt_in_epoch_4)
+    with pytest.warns(UserWarning, match="interrupted during epoch 4"):
+        model = fitted(estimator, tabular, max_iter=10)
+    assert model.n_iter_ == 3
+    np.testing.assert_allclose(model.transform(tabular), reference.transform(tabular), rtol=1e-6)
+
+
+def test_interrupt_in_first_epoch_propagates_and_keeps_previous_fit(
+    estimator, tabular, monkeypatch
+):
+    model = fitted(estimator, tabular)
+    before = model.transform(tabular)
+
+    def interrupt(self, batch, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AutoencoderNet, "train_step", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(tabular[:, :5])
+    assert model.n_features_in_ == 10
+    np.testing.assert_array_equal(model.transform(tabular), before)
+
+
+# ------------------------------------------------ randomness and training
+def test_same_random_state_gives_identical_results(estimator, tabular):
+    a = fitted(estimator, tabular, random_state=3)
+    b = fitted(estimator, tabular, random_state=3)
+    c = fitted(estimator, tabular, random_state=4)
+    np.testing.assert_array_equal(a.transform(tabular), b.transform(tabular))
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.allclose(a.transform(tabular), c.transform(tabular))
+
+
+def test_torch_global_generator_is_left_alone(estimator, tabular):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fitted(estimator, tabular, random_state=None)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_early_stopping_records_validation_scores(estimator, tabular):
+    model = fitted(
+        estimator, tabular, early_stopping=True, max_iter=200, n_iter_no_change=3, tol=0.5
+    )
+    assert model.n_iter_ < 200
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    refit = model.set_params(early_stopping=False, max_iter=2).fit(tabular)
+    assert not hasattr(refit, "validation_scores_")
+
+
+def test_training_stops_when_loss_plateaus(estimator, tabular):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = fitted(estimator, tabular, max_iter=500, tol=1.0, n_iter_no_change=2)
+    assert model.n_iter_ < 500
+
+
+def test_max_iter_reached_warns(estimator, tabular):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        fitted(estimator, tabular, max_iter=2, tol=0.0)
+
+
+def test_warm_start_continues_training(estimator, tabular):
+    model = fitted(estimator, tabular, max_iter=4)
+    first = model.loss_curve_[-1]
+    model.set_params(warm_start=True, max_iter=6).fit(tabular)
+    assert model.n_iter_ == 10 and len(model.loss_curve_) == 10
+    assert model.loss_curve_[-1] < first
+    with pytest.raises(ValueError, match="X has 4 features"):
+        model.fit(tabular[:, :4])
+
+
+# ------------------------------------------------ ecosystem: pipelines etc.
+def test_pipeline_with_scaler(estimator, tabular):
+    pipe = make_pipeline(StandardScaler(), clone(estimator).set_params(n_components=2))
+    Z = pipe.fit_transform(tabular * 10 + 3)
+    assert Z.shape == (300, 2)
+    assert pipe.score_samples(tabular * 10 + 3).shape == (300,)
+    X_hat = pipe[-1].inverse_transform(Z)
+    assert X_hat.shape == (300, 10)
+
+
+@pytest.mark.parametrize("with_y", [False, True])
+def test_grid_search_uses_score(estimator, tabular, with_y):
+    y = (tabular[:, 0] > 0).astype(int) if with_y else None
+    search = GridSearchCV(
+        clone(estimator).set_params(max_iter=60),
+        {"n_components": [1, 4]},
+        cv=3,
+        n_jobs=2,
+    )
+    search.fit(tabular, y)
+    # More components reconstruct curved 2-D data better on held-out folds.
+    assert search.best_params_ == {"n_components": 4}
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_clone_copies_parameters_not_fitted_state(estimator, tabular):
+    model = fitted(estimator, tabular)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not hasattr(copy, "net_")
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_pickle_round_trip_gives_identical_output(estimator, tabular, dump, tmp_path):
+    model = fitted(estimator, tabular)
+    if dump == "pickle":
+        loaded = pickle.loads(pickle.dumps(model))
+    else:
+        joblib.dump(model, tmp_path / "model.joblib")
+        loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.transform(tabular), model.transform(tabular))
+    np.testing.assert_array_equal(loaded.score_samples(tabular), model.score_samples(tabular))
+    np.testing.assert_array_equal(
+        loaded.inverse_transform(model.transform(tabular)),
+        model.inverse_transform(model.transform(tabular)),
+    )

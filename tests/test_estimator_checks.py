@@ -1,0 +1,15 @@
+"""scikit-learn's estimator checks, run on every public estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from .conftest import ESTIMATORS
+
+# Every check that is expected to fail, with the reason it does not apply.
+EXPECTED_FAILED_CHECKS = {}
+
+
+@parametrize_with_checks(
+    ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {})
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
