@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from skorch.callbacks import EarlyStopping
+from skorch.utils import noop
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
@@ -28,7 +29,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._losses import ReconstructionLoss, gaussian_log_likelihood
 from ._modules import ACTIVATIONS, MLPAutoencoder, init_parameters
-from ._net import AutoencoderNet, EpochGuard, HoldoutSplit, TensorData, as_float32_tensor
+from ._net import (
+    AutoencoderNet,
+    EpochGuard,
+    HoldoutSplit,
+    ProgressLog,
+    TensorData,
+    as_float32_tensor,
+)
 
 __all__ = ["BaseAutoencoder"]
 
@@ -207,7 +215,15 @@ class BaseAutoencoder(
             ) from None
         # fit_loop only returns early through EarlyStopping or an interrupt.
         epochs_run = len(net.history) - (self.n_iter_ if continuing else 0)
-        guard = dict(net.callbacks_)["guard"]
+        guard, stopping = dict(net.callbacks_)["guard"], dict(net.callbacks_)["stopping"]
+        if self.verbose and epochs_run < self.max_iter and not guard.interrupted_:
+            monitored = "validation" if self.early_stopping else "training"
+            kept = f"; keeping the weights of epoch {stopping.best_epoch_}" if self.early_stopping else ""
+            print(
+                f"Stopped after {len(net.history)} epochs: the {monitored} loss did not "
+                f"improve by tol={self.tol} for n_iter_no_change={self.n_iter_no_change} "
+                f"epochs{kept}."
+            )
         if epochs_run >= self.max_iter and not guard.interrupted_:
             warnings.warn(
                 f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the "
@@ -246,7 +262,14 @@ class BaseAutoencoder(
             threshold=self.tol,
             threshold_mode="abs",
             load_best=self.early_stopping,
+            sink=noop,
         )
+        # Order matters: EarlyStopping ends an epoch by raising, so the
+        # callbacks that must see every finished epoch come before it.
+        callbacks = [("guard", EpochGuard())]
+        if self.verbose:
+            callbacks.append(("progress", ProgressLog()))
+        callbacks.append(("stopping", stopping))
         return AutoencoderNet(
             module=module,
             criterion=self._build_criterion(),
@@ -262,7 +285,7 @@ class BaseAutoencoder(
                 if self.early_stopping
                 else None
             ),
-            callbacks=[("guard", EpochGuard()), ("stopping", stopping)],
+            callbacks=callbacks,
             verbose=self.verbose,
             device=device,
         )

@@ -27,7 +27,14 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-__all__ = ["AutoencoderNet", "EpochGuard", "HoldoutSplit", "TensorBatches", "TensorData"]
+__all__ = [
+    "AutoencoderNet",
+    "EpochGuard",
+    "HoldoutSplit",
+    "ProgressLog",
+    "TensorBatches",
+    "TensorData",
+]
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -142,6 +149,20 @@ class EpochGuard(Callback):
         )
 
 
+class ProgressLog(Callback):
+    """One plain line per epoch (the estimators' ``verbose``), in place of skorch's table."""
+
+    def __init__(self, sink=print):
+        self.sink = sink
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        line = f"Epoch {row['epoch']}: loss {row['train_loss']:.4f}"
+        if row.get("valid_loss") is not None:
+            line += f", validation loss {row['valid_loss']:.4f}"
+        self.sink(f"{line} ({row['dur']:.2f} s)")
+
+
 class AutoencoderNet(NeuralNet):
     """skorch ``NeuralNet`` that trains an autoencoder module on in-memory tensors.
 
@@ -159,6 +180,10 @@ class AutoencoderNet(NeuralNet):
         self.corruption = corruption
         self.seed = seed
         super().__init__(*args, **kwargs)
+
+    def get_default_callbacks(self):
+        # The estimators report progress with ProgressLog, not skorch's table.
+        return [(name, cb) for name, cb in super().get_default_callbacks() if name != "print_log"]
 
     def initialize_module(self):
         super().initialize_module()

@@ -358,3 +358,11 @@ def test_pickle_round_trip_gives_identical_output(estimator, tabular, dump, tmp_
         loaded.inverse_transform(model.transform(tabular)),
         model.inverse_transform(model.transform(tabular)),
     )
+
+
+def test_verbose_prints_one_line_per_epoch(estimator, tabular, capsys):
+    fitted(estimator, tabular, max_iter=3, verbose=1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Epoch 1", "Epoch 2", "Epoch 3"]
+    fitted(estimator, tabular, max_iter=3, verbose=0)
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up .venv and run the demo (data shipped with scikit-learn)
+#   make test   set up .venv and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch is installed first, so that the package's torch
+# range is already satisfied and pip does not pull a CUDA build.
+TORCH_VERSION := 2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,benchmarks]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python docs/demo.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf $(VENV) demo_output .pytest_cache

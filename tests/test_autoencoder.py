@@ -1,0 +1,50 @@
+"""Autoencoder: what it adds over PCA, and its own warnings."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae import Autoencoder
+
+
+def curved_data(n, seed=0):
+    """Standardised 10-D rows on a curved 2-D manifold."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-2, 2, size=(n, 2))
+    f = np.column_stack([t[:, 0], t[:, 1], t[:, 0] ** 2, np.sin(t[:, 1]), t[:, 0] * t[:, 1]])
+    X = np.hstack([f, f @ np.random.default_rng(99).normal(size=(5, 5))])
+    return StandardScaler().fit_transform(X + 0.05 * rng.normal(size=X.shape))
+
+
+def test_reconstructs_a_curved_manifold_better_than_pca():
+    X = curved_data(1000)
+    X_train, X_test = X[:700], X[700:]
+    pca = PCA(n_components=2).fit(X_train)
+    pca_error = np.sum((X_test - pca.inverse_transform(pca.transform(X_test))) ** 2, axis=1)
+    ae = Autoencoder(n_components=2, hidden_layer_sizes=(32,), max_iter=150, random_state=0)
+    ae_error = ae.fit(X_train).reconstruction_error(X_test)
+    assert ae_error.mean() < 0.5 * pca_error.mean()
+
+
+def test_scores_the_rare_class_of_breast_cancer_as_abnormal():
+    X, y = load_breast_cancer(return_X_y=True)
+    benign, malignant = X[y == 1], X[y == 0]
+    train, test_benign = train_test_split(benign, test_size=0.4, random_state=0)
+    rare = malignant[np.random.default_rng(0).choice(len(malignant), 30, replace=False)]
+    X_test = np.vstack([test_benign, rare])
+    is_outlier = np.r_[np.zeros(len(test_benign)), np.ones(len(rare))]
+    model = make_pipeline(
+        StandardScaler(), Autoencoder(n_components=4, max_iter=100, random_state=0)
+    ).fit(train)
+    assert roc_auc_score(is_outlier, -model.score_samples(X_test)) > 0.9
+
+
+def test_code_as_wide_as_the_input_warns():
+    X = curved_data(50)
+    with pytest.warns(UserWarning, match="identity"):
+        Autoencoder(n_components=10, max_iter=1).fit(X)

@@ -1,0 +1,44 @@
+"""The demo and the benchmark scripts run end to end (tiny settings, no timing asserted)."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_prints_the_comparison_and_writes_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    load(ROOT / "docs" / "demo.py").main(["--quick", "--output-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    for expected in ("PCA", "Autoencoder", "DenoisingAutoencoder", "ROC-AUC", "Epoch 1:"):
+        assert expected in out
+    assert (tmp_path / "demo_digits_embedding.png").stat().st_size > 10_000
+    assert (tmp_path / "demo_anomaly_roc.png").stat().st_size > 10_000
+
+
+def test_training_benchmark_writes_its_table(tmp_path):
+    output = tmp_path / "bench.json"
+    # Run as a script: it measures each method in a spawned subprocess.
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_training.py"),
+         "--n-samples", "300", "--epochs", "1", "--repeats", "1",
+         "--transform-repeats", "1", "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    assert "fit/skae" in done.stdout
+    saved = json.loads(output.read_text())
+    methods = [row["method"] for row in saved["results"]]
+    assert methods == load(ROOT / "benchmarks" / "bench_training.py").METHODS
+    assert all(row["median_seconds"] > 0 for row in saved["results"])
