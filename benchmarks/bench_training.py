@@ -182,6 +182,8 @@ def _measure(method, args):
         "method": method,
         "seconds": elapsed,
         "final_loss": float(loss),
+        "rss_before_mib": rss_before,
+        "peak_rss_mib": _rss_mib("VmHWM"),
         "peak_rss_increase_mib": _rss_mib("VmHWM") - rss_before,
     }
 
@@ -242,6 +244,8 @@ def main(argv=None):
                 "max_seconds": max(seconds),
                 "ratio_to_torch": statistics.median(seconds) / ref,
                 "final_loss": runs[method][-1]["final_loss"],
+                "rss_before_mib": statistics.median(r["rss_before_mib"] for r in runs[method]),
+                "peak_rss_mib": max(r["peak_rss_mib"] for r in runs[method]),
                 "peak_rss_increase_mib": max(r["peak_rss_increase_mib"] for r in runs[method]),
             }
         )
@@ -259,7 +263,8 @@ def main(argv=None):
         },
         "results": rows,
     }
-    header = f"{'method':<24}{'median s':>10}{'ratio':>8}{'final loss':>12}{'peak MiB':>10}"
+    header = (f"{'method':<24}{'median s':>10}{'min s':>9}{'max s':>9}{'ratio':>8}"
+              f"{'final loss':>12}{'RSS before':>12}{'peak RSS':>10}{'increase':>10}")
     print(f"{args.n_samples} x {args.n_features}, hidden {tuple(args.hidden)}, "
           f"code {args.n_components}, batch {args.batch_size}, {args.epochs} epochs, "
           f"{args.threads} threads, {args.repeats} repeats")
@@ -267,9 +272,13 @@ def main(argv=None):
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row['method']:<24}{row['median_seconds']:>10.4f}{row['ratio_to_torch']:>8.2f}"
-            f"{row['final_loss']:>12.4f}{row['peak_rss_increase_mib']:>10.1f}"
+            f"{row['method']:<24}{row['median_seconds']:>10.4f}{row['min_seconds']:>9.4f}"
+            f"{row['max_seconds']:>9.4f}{row['ratio_to_torch']:>8.2f}{row['final_loss']:>12.4f}"
+            f"{row['rss_before_mib']:>12.1f}{row['peak_rss_mib']:>10.1f}"
+            f"{row['peak_rss_increase_mib']:>10.1f}"
         )
+    print("(seconds per fit, or per transform call; RSS in MiB of the measuring process; "
+          "'increase' is a lower bound, as freed heap is reused)")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.output}")

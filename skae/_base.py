@@ -332,10 +332,10 @@ class BaseAutoencoder(
         return self.device
 
     def _fit_residual_variance(self, X, data):
-        squared = self._map_batches(
-            lambda xb: self._squared_residual(xb), X, X.shape[1], np.float64
-        )
-        variance = squared.mean(axis=0)
+        total = torch.zeros(X.shape[1], dtype=torch.float64, device=self.net_.device)
+        for _, _, chunk in self._chunks(X):
+            total += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
+        variance = total.cpu().numpy() / len(X)
         # A feature reconstructed perfectly (constant columns) would make the
         # likelihood infinite for any later deviation: floor its variance.
         scale = float(data.X.var(dim=0, unbiased=False).mean()) if len(X) > 1 else 1.0
@@ -356,18 +356,25 @@ class BaseAutoencoder(
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return _check_float32_range(X)
 
-    def _map_batches(self, fn, X, width, dtype):
-        """Apply ``fn`` to float32 chunks of ``X`` on the net's device; collect rows."""
+    def _chunks(self, X):
+        """Yield ``(start, stop, float32 tensor)`` chunks of ``X`` on the net's device.
+
+        The module is in eval mode and gradients are off while a chunk is used.
+        """
         module = self.net_.module_
         module.eval()
-        device = self.net_.device
-        widest = max(width, X.shape[1], *self._hidden_sizes(), 1)
+        widest = max(X.shape[1], self.n_features_in_, self.n_components_, *self._hidden_sizes())
         rows = max(1, _INFERENCE_BUDGET // widest)
-        out = np.empty((X.shape[0], width), dtype=dtype)
         with torch.no_grad():
             for start in range(0, X.shape[0], rows):
-                chunk = as_float32_tensor(X[start : start + rows], device)
-                out[start : start + rows] = fn(chunk).reshape(len(chunk), -1).cpu().numpy()
+                stop = min(start + rows, X.shape[0])
+                yield start, stop, as_float32_tensor(X[start:stop], self.net_.device)
+
+    def _map_batches(self, fn, X, width, dtype):
+        """Apply ``fn`` to chunks of ``X`` and collect its rows into an array."""
+        out = np.empty((X.shape[0], width), dtype=dtype)
+        for start, stop, chunk in self._chunks(X):
+            out[start:stop] = fn(chunk).reshape(stop - start, -1).cpu().numpy()
         return out
 
     def _squared_residual(self, xb):
