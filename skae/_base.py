@@ -193,7 +193,8 @@ class BaseAutoencoder(
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(n_features)
-        device = self._resolve_device()
+        # A warm start continues on the device the network already lives on.
+        device = self.net_.device if continuing else self._resolve_device()
 
         rng = check_random_state(self.random_state)
         init_seed, train_seed, split_seed = (int(s) for s in rng.randint(2**31 - 1, size=3))
@@ -213,25 +214,7 @@ class BaseAutoencoder(
                 f"{self.learning_rate_init}). The estimator was left as it was "
                 "before this call to fit."
             ) from None
-        # fit_loop only returns early through EarlyStopping or an interrupt.
-        epochs_run = len(net.history) - (self.n_iter_ if continuing else 0)
-        guard, stopping = dict(net.callbacks_)["guard"], dict(net.callbacks_)["stopping"]
-        if self.verbose and epochs_run < self.max_iter and not guard.interrupted_:
-            monitored = "validation" if self.early_stopping else "training"
-            kept = f"; keeping the weights of epoch {stopping.best_epoch_}" if self.early_stopping else ""
-            print(
-                f"Stopped after {len(net.history)} epochs: the {monitored} loss did not "
-                f"improve by tol={self.tol} for n_iter_no_change={self.n_iter_no_change} "
-                f"epochs{kept}."
-            )
-        if epochs_run >= self.max_iter and not guard.interrupted_:
-            warnings.warn(
-                f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the "
-                f"loss was still improving by more than tol={self.tol}; consider "
-                "increasing max_iter.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        self._report_stopping(net, len(net.history) - (self.n_iter_ if continuing else 0))
 
         self.net_ = net
         self.n_components_ = self._code_width()
@@ -244,6 +227,33 @@ class BaseAutoencoder(
             self.best_validation_score_ = max(self.validation_scores_)
         self.residual_variance_ = self._fit_residual_variance(X, data)
         return self
+
+    def _report_stopping(self, net, epochs_run):
+        """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
+        callbacks = dict(net.callbacks_)
+        if callbacks["guard"].interrupted_:
+            return
+        if epochs_run < self.max_iter:
+            if self.verbose:
+                monitored = "validation" if self.early_stopping else "training"
+                kept = (
+                    f"; keeping the weights of epoch {callbacks['stopping'].best_epoch_}"
+                    if self.early_stopping
+                    else ""
+                )
+                print(
+                    f"Stopped after {len(net.history)} epochs: the {monitored} loss did "
+                    f"not improve by tol={self.tol} for n_iter_no_change="
+                    f"{self.n_iter_no_change} epochs{kept}."
+                )
+            return
+        warnings.warn(
+            f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the loss "
+            f"was still improving by more than tol={self.tol}; consider increasing "
+            "max_iter.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def _build_net(self, X, device, init_seed, train_seed, split_seed):
         # torch layers draw default weights from the global generator when
@@ -266,10 +276,7 @@ class BaseAutoencoder(
         )
         # Order matters: EarlyStopping ends an epoch by raising, so the
         # callbacks that must see every finished epoch come before it.
-        callbacks = [("guard", EpochGuard())]
-        if self.verbose:
-            callbacks.append(("progress", ProgressLog()))
-        callbacks.append(("stopping", stopping))
+        callbacks = [("guard", EpochGuard()), ("progress", ProgressLog()), ("stopping", stopping)]
         return AutoencoderNet(
             module=module,
             criterion=self._build_criterion(),

@@ -150,12 +150,14 @@ class EpochGuard(Callback):
 
 
 class ProgressLog(Callback):
-    """One plain line per epoch (the estimators' ``verbose``), in place of skorch's table."""
+    """One plain line per epoch when the net is verbose, in place of skorch's table."""
 
     def __init__(self, sink=print):
         self.sink = sink
 
     def on_epoch_end(self, net, **kwargs):
+        if not net.verbose:
+            return
         row = net.history[-1]
         line = f"Epoch {row['epoch']}: loss {row['train_loss']:.4f}"
         if row.get("valid_loss") is not None:
