@@ -6,9 +6,8 @@ into pipelines and ``GridSearchCV``.
 """
 
 from ._autoencoder import Autoencoder
-from ._base import BaseAutoencoder
 from ._denoising import DenoisingAutoencoder
 
 __version__ = "0.1.0"
 
-__all__ = ["Autoencoder", "BaseAutoencoder", "DenoisingAutoencoder", "__version__"]
+__all__ = ["Autoencoder", "DenoisingAutoencoder", "__version__"]

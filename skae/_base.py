@@ -189,7 +189,6 @@ class BaseAutoencoder(
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], reset=not continuing
         )
-        _check_float32_range(X)
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(n_features)
@@ -198,7 +197,7 @@ class BaseAutoencoder(
 
         rng = check_random_state(self.random_state)
         init_seed, train_seed, split_seed = (int(s) for s in rng.randint(2**31 - 1, size=3))
-        data = TensorData(as_float32_tensor(X, device))
+        data = TensorData(_check_float32_range(as_float32_tensor(X, device)))
 
         if continuing:
             net = copy.deepcopy(self.net_)
@@ -254,6 +253,31 @@ class BaseAutoencoder(
             ConvergenceWarning,
             stacklevel=4,
         )
+
+    def fit_transform(self, X, y=None):
+        """Train on ``X`` and return its codes: ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            Codes of the training rows from the fitted encoder.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> Autoencoder(n_components=3, max_iter=5, random_state=0).fit_transform(X).shape
+        (1797, 3)
+        """
+        return self.fit(X).transform(X)
 
     def _build_net(self, X, device, init_seed, train_seed, split_seed):
         # torch layers draw default weights from the global generator when
@@ -360,8 +384,7 @@ class BaseAutoencoder(
 
     def _validate_X(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return _check_float32_range(X)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def _chunks(self, X):
         """Yield ``(start, stop, float32 tensor)`` chunks of ``X`` on the net's device.
@@ -375,7 +398,8 @@ class BaseAutoencoder(
         with torch.no_grad():
             for start in range(0, X.shape[0], rows):
                 stop = min(start + rows, X.shape[0])
-                yield start, stop, as_float32_tensor(X[start:stop], self.net_.device)
+                chunk = as_float32_tensor(X[start:stop], self.net_.device)
+                yield start, stop, _check_float32_range(chunk)
 
     def _map_batches(self, fn, X, width, dtype):
         """Apply ``fn`` to chunks of ``X`` and collect its rows into an array."""
@@ -553,16 +577,17 @@ class BaseAutoencoder(
         return tags
 
 
-def _check_float32_range(X):
-    """Reject float64 values that become infinite when computed in float32."""
-    limit = np.finfo(np.float32).max
-    if X.dtype == np.float64 and X.size and (X.max() > limit or X.min() < -limit):
+def _check_float32_range(tensor):
+    """Reject input whose (finite) values overflowed when converted to float32."""
+    # The sum is a cheap first test; only when it is not finite (which can
+    # also happen with large but representable values) look at every value.
+    if not torch.isfinite(tensor.sum()) and not torch.isfinite(tensor).all():
         raise ValueError(
-            f"X contains values of magnitude above {limit:.3g}, which overflow "
-            "float32, the precision the network computes in. Rescale the data "
-            "(for example with StandardScaler)."
+            f"X contains values of magnitude above {np.finfo(np.float32).max:.3g}, "
+            "which overflow float32, the precision the network computes in. "
+            "Rescale the data (for example with StandardScaler)."
         )
-    return X
+    return tensor
 
 
 def _is_fitted_name(name):

@@ -163,6 +163,16 @@ def test_wrong_feature_count_at_transform(estimator, tabular):
         model.score_samples(tabular[:, :4])
 
 
+def test_float32_overflow_at_transform_is_named(estimator, tabular):
+    model = fitted(estimator, tabular)
+    huge = tabular.copy()
+    huge[3, 2] = 1e39
+    with pytest.raises(ValueError, match="overflow float32"):
+        model.transform(huge)
+    big_but_representable = np.full((5, 10), 1e37)
+    assert model.transform(big_but_representable).shape == (5, 2)
+
+
 def test_wrong_code_width_at_inverse_transform(estimator, tabular):
     model = fitted(estimator, tabular)
     with pytest.raises(ValueError, match="n_components_=2"):
