@@ -186,8 +186,13 @@ class BaseAutoencoder(
 
     def _fit(self, X):
         continuing = self.warm_start and hasattr(self, "net_")
+        # Finiteness is checked once, on the float32 copy (_check_finite).
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=not continuing
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            reset=not continuing,
         )
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
@@ -197,7 +202,7 @@ class BaseAutoencoder(
 
         rng = check_random_state(self.random_state)
         init_seed, train_seed, split_seed = (int(s) for s in rng.randint(2**31 - 1, size=3))
-        data = TensorData(_check_float32_range(as_float32_tensor(X, device)))
+        data = TensorData(_check_finite(as_float32_tensor(X, device), X))
 
         if continuing:
             net = copy.deepcopy(self.net_)
@@ -384,7 +389,9 @@ class BaseAutoencoder(
 
     def _validate_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=False
+        )
 
     def _chunks(self, X):
         """Yield ``(start, stop, float32 tensor)`` chunks of ``X`` on the net's device.
@@ -398,8 +405,9 @@ class BaseAutoencoder(
         with torch.no_grad():
             for start in range(0, X.shape[0], rows):
                 stop = min(start + rows, X.shape[0])
-                chunk = as_float32_tensor(X[start:stop], self.net_.device)
-                yield start, stop, _check_float32_range(chunk)
+                source = X[start:stop]
+                chunk = as_float32_tensor(source, self.net_.device)
+                yield start, stop, _check_finite(chunk, source)
 
     def _map_batches(self, fn, X, width, dtype):
         """Apply ``fn`` to chunks of ``X`` and collect its rows into an array."""
@@ -577,17 +585,26 @@ class BaseAutoencoder(
         return tags
 
 
-def _check_float32_range(tensor):
-    """Reject input whose (finite) values overflowed when converted to float32."""
-    # The sum is a cheap first test; only when it is not finite (which can
-    # also happen with large but representable values) look at every value.
-    if not torch.isfinite(tensor.sum()) and not torch.isfinite(tensor).all():
-        raise ValueError(
-            f"X contains values of magnitude above {np.finfo(np.float32).max:.3g}, "
-            "which overflow float32, the precision the network computes in. "
-            "Rescale the data (for example with StandardScaler)."
-        )
-    return tensor
+def _check_finite(tensor, source):
+    """Raise a clear error unless the float32 ``tensor`` made from ``source`` is finite.
+
+    One test covers NaN, infinity and float64 values that overflow float32,
+    so validation skips scikit-learn's own finiteness pass. The sum is a cheap
+    first test; only when it is not finite (large but representable values
+    can do that too) is every value examined, and only on failure is
+    ``source`` searched for the reason.
+    """
+    if torch.isfinite(tensor.sum()) or torch.isfinite(tensor).all():
+        return tensor
+    if np.isnan(source).any():
+        raise ValueError("Input X contains NaN.")
+    if np.isinf(source).any():
+        raise ValueError("Input X contains infinity.")
+    raise ValueError(
+        f"Input X contains values of magnitude above {np.finfo(np.float32).max:.3g}, "
+        "which overflow float32, the precision the network computes in. Rescale "
+        "the data (for example with StandardScaler)."
+    )
 
 
 def _is_fitted_name(name):

@@ -163,6 +163,16 @@ def test_wrong_feature_count_at_transform(estimator, tabular):
         model.score_samples(tabular[:, :4])
 
 
+@pytest.mark.parametrize("value, message", [(np.nan, "NaN"), (np.inf, "infinity")])
+@pytest.mark.parametrize("method", ["transform", "score_samples", "reconstruction_error"])
+def test_non_finite_values_at_inference_are_named(estimator, tabular, value, message, method):
+    model = fitted(estimator, tabular)
+    bad = tabular.copy()
+    bad[7, 1] = value
+    with pytest.raises(ValueError, match=message):
+        getattr(model, method)(bad)
+
+
 def test_float32_overflow_at_transform_is_named(estimator, tabular):
     model = fitted(estimator, tabular)
     huge = tabular.copy()
