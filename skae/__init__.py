@@ -6,8 +6,16 @@ into pipelines and ``GridSearchCV``.
 """
 
 from ._autoencoder import Autoencoder
+from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
+from ._sparse import SparseAutoencoder
 
 __version__ = "0.1.0"
 
-__all__ = ["Autoencoder", "DenoisingAutoencoder", "__version__"]
+__all__ = [
+    "Autoencoder",
+    "ContractiveAutoencoder",
+    "DenoisingAutoencoder",
+    "SparseAutoencoder",
+    "__version__",
+]

@@ -24,6 +24,7 @@ class Autoencoder(BaseAutoencoder):
 
     Parameters
     ----------
+%(n_components)s
 %(common_parameters)s
 
     Attributes

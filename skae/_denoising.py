@@ -41,6 +41,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         coordinates (``"masking"``, ``"salt_and_pepper"``, at most 1). A
         ``(low, high)`` pair draws a new level per batch, uniformly in that
         range.
+%(n_components)s
 %(common_parameters)s
 
     Attributes

@@ -1,9 +1,11 @@
 """Docstring fragments shared by every estimator, so each is written once."""
 
-COMMON_PARAMETERS = """\
+N_COMPONENTS = """\
     n_components : int, default=2
         Width of the code (the bottleneck): the number of columns of
-        ``transform``'s output.
+        ``transform``'s output."""
+
+COMMON_PARAMETERS = """\
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Widths of the encoder's hidden layers, input side first. The decoder
         mirrors them. ``()`` gives a single linear layer each way.
@@ -76,6 +78,7 @@ COMMON_ATTRIBUTES = """\
 
 def fill_doc(cls):
     """Class decorator: insert the shared fragments into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.replace("%(n_components)s", N_COMPONENTS)
     cls.__doc__ = cls.__doc__.replace("%(common_parameters)s", COMMON_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace("%(common_attributes)s", COMMON_ATTRIBUTES)
     return cls

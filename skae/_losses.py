@@ -1,12 +1,13 @@
 """Training objectives and per-row scores, in plain PyTorch.
 
 An objective is an ``nn.Module`` called as
-``objective(output, target, inputs=..., module=...)`` and returning a scalar:
-``output`` is what the autoencoder module's ``forward`` returned, ``target``
-the clean batch, ``inputs`` the (possibly corrupted) batch the module saw and
-``module`` the autoencoder itself (for penalties on its Jacobian or weights).
-Variants add a penalty by subclassing :class:`ReconstructionLoss` and adding
-their term to ``super().forward(...)``.
+``objective(output, target, inputs=..., module=..., generator=...)`` and
+returning a scalar: ``output`` is what the autoencoder module's ``forward``
+returned, ``target`` the clean batch, ``inputs`` the (possibly corrupted)
+batch the module saw, ``module`` the autoencoder itself (for penalties on its
+Jacobian) and ``generator`` the training run's random generator (for
+stochastic penalties). A variant adds a regulariser by subclassing
+:class:`PenalizedLoss` and writing only its ``penalty``.
 
 Nothing here imports scikit-learn or skorch.
 """
@@ -16,7 +17,16 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["ReconstructionLoss", "gaussian_log_likelihood", "squared_error"]
+__all__ = [
+    "ContractiveLoss",
+    "PenalizedLoss",
+    "ReconstructionLoss",
+    "SparsityLoss",
+    "gaussian_log_likelihood",
+    "jacobian_frobenius_squared",
+    "kl_sparsity",
+    "squared_error",
+]
 
 
 def squared_error(reconstruction, target):
@@ -51,5 +61,152 @@ class ReconstructionLoss(nn.Module):
     target.
     """
 
-    def forward(self, output, target, inputs=None, module=None):
+    def forward(self, output, target, inputs=None, module=None, generator=None):
         return squared_error(output.reconstruction, target).mean()
+
+
+class PenalizedLoss(ReconstructionLoss):
+    """Reconstruction loss plus ``weight * penalty(...)``; subclasses define ``penalty``."""
+
+    def __init__(self, weight):
+        super().__init__()
+        self.weight = float(weight)
+
+    def penalty(self, output, inputs, module, generator):
+        raise NotImplementedError
+
+    def forward(self, output, target, inputs=None, module=None, generator=None):
+        loss = super().forward(output, target)
+        if self.weight:
+            loss = loss + self.weight * self.penalty(output, inputs, module, generator)
+        return loss
+
+
+# -------------------------------------------------------------------- sparsity
+def kl_sparsity(code, target, eps=1e-6):
+    """``sum_j KL(rho || rho_hat_j)`` with ``rho_hat_j`` the batch mean of unit j.
+
+    ``code`` holds activations in (0, 1) (sigmoid units). ``rho_hat`` is
+    clamped to ``[eps, 1 - eps]`` so the penalty stays finite when a unit is
+    saturated over a whole batch (theory, section 3).
+    """
+    rho = torch.as_tensor(target, dtype=code.dtype, device=code.device)
+    rho_hat = code.mean(dim=0).clamp(eps, 1 - eps)
+    return (
+        rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    ).sum()
+
+
+class SparsityLoss(PenalizedLoss):
+    """Reconstruction plus a sparsity penalty on the code.
+
+    Parameters
+    ----------
+    sparsity : {"kl", "l1", "topk"}
+        ``"kl"``: ``sum_j KL(target || rho_hat_j)`` over sigmoid units;
+        ``"l1"``: ``mean_i ||code_i||_1``; ``"topk"``: no penalty (the
+        sparsity is structural, enforced by the module).
+    weight : float
+        Multiplies the penalty.
+    target : float
+        The target mean activation ``rho`` for ``"kl"``.
+    """
+
+    def __init__(self, sparsity, weight, target=0.05):
+        super().__init__(0.0 if sparsity == "topk" else weight)
+        self.sparsity = sparsity
+        self.target = target
+
+    def penalty(self, output, inputs, module, generator):
+        if self.sparsity == "kl":
+            return kl_sparsity(output.code, self.target)
+        return output.code.abs().sum(dim=1).mean()
+
+
+# ----------------------------------------------------------------- contraction
+_DERIVATIVES = {
+    nn.Sigmoid: lambda u, h: h * (1 - h),
+    nn.Tanh: lambda u, h: 1 - h * h,
+    nn.ReLU: lambda u, h: (u > 0).to(u.dtype),
+    nn.Identity: lambda u, h: torch.ones_like(u),
+}
+
+
+def _single_layer(encoder):
+    """``(linear, activation)`` when ``encoder`` is one Linear layer and an
+    optional elementwise activation with a known derivative, else None."""
+    layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
+    if not layers or not isinstance(layers[0], nn.Linear) or len(layers) > 2:
+        return None
+    activation = layers[1] if len(layers) == 2 else nn.Identity()
+    if type(activation) not in _DERIVATIVES:
+        return None
+    return layers[0], activation
+
+
+def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, generator=None):
+    """``||J_E(x_i)||_F^2`` for each row of ``x`` (theory, section 4).
+
+    Parameters
+    ----------
+    encoder : callable
+        Maps a batch ``(n, D)`` to codes ``(n, L)``, row by row.
+    x : tensor of shape (n, D)
+        Points where the Jacobian is taken.
+    method : {"exact", "stochastic"}
+        ``"exact"``: a closed form for one linear layer with an elementwise
+        activation, ``sum_j a'(u_j)^2 ||W_j||^2`` (``(h_j(1-h_j))^2`` for a
+        sigmoid); otherwise the full per-row Jacobian by ``torch.func``,
+        forward mode when ``D <= L`` and reverse mode otherwise (each costs
+        ``min(D, L)`` passes). ``"stochastic"``: the unbiased estimate
+        ``mean_k ||J v_k||^2`` with ``v_k ~ N(0, I)``, one forward-mode
+        product per projection, for wide inputs.
+    n_projections : int, default=1
+        Number of random projections for ``"stochastic"``.
+    generator : torch.Generator, optional
+        Source of the projections.
+
+    Returns
+    -------
+    tensor of shape (n,)
+        Differentiable with respect to the encoder's parameters.
+    """
+    if method == "stochastic":
+        total = 0.0
+        for _ in range(n_projections):
+            v = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+            _, jv = torch.func.jvp(encoder, (x,), (v,))
+            total = total + jv.square().flatten(1).sum(dim=1)
+        return total / n_projections
+    single = _single_layer(encoder)
+    if single is not None:
+        linear, activation = single
+        u = linear(x)
+        slope = _DERIVATIVES[type(activation)](u, activation(u))
+        return slope.square() @ linear.weight.square().sum(dim=1)
+
+    def one_row(row):
+        return encoder(row.unsqueeze(0)).squeeze(0)
+
+    n_outputs = one_row(x[0].detach()).numel() if len(x) else 0
+    jacobian = torch.func.jacfwd if x.shape[1] <= n_outputs else torch.func.jacrev
+    return torch.func.vmap(jacobian(one_row))(x).square().flatten(1).sum(dim=1)
+
+
+class ContractiveLoss(PenalizedLoss):
+    """Reconstruction plus ``weight * mean_i ||J_E(x~_i)||_F^2`` (Rifai et al., 2011).
+
+    ``module`` must expose ``encode``; the Jacobian is taken at the inputs the
+    module saw.
+    """
+
+    def __init__(self, weight, method="exact", n_projections=1):
+        super().__init__(weight)
+        self.method = method
+        self.n_projections = n_projections
+
+    def penalty(self, output, inputs, module, generator):
+        encoder = module.encoder if hasattr(module, "encoder") else module.encode
+        return jacobian_frobenius_squared(
+            encoder, inputs, self.method, self.n_projections, generator
+        ).mean()

@@ -22,6 +22,7 @@ __all__ = [
     "ACTIVATIONS",
     "AutoencoderOutput",
     "MLPAutoencoder",
+    "TopK",
     "init_parameters",
     "make_activation",
     "mlp",
@@ -113,6 +114,28 @@ class MLPAutoencoder(nn.Module):
     def forward(self, x):
         code = self.encode(x)
         return AutoencoderOutput(self.decode(code), code)
+
+
+class TopK(nn.Module):
+    """Keep the ``k`` largest-magnitude units of each row, zero the others.
+
+    The k-sparse code of Makhzani & Frey (2013); gradients flow through the
+    kept units only.
+    """
+
+    def __init__(self, k):
+        super().__init__()
+        self.k = int(k)
+
+    def forward(self, z):
+        if self.k >= z.shape[-1]:
+            return z
+        kept = z.abs().topk(self.k, dim=-1).indices
+        mask = torch.zeros_like(z).scatter_(-1, kept, 1.0)
+        return z * mask
+
+    def extra_repr(self):
+        return f"k={self.k}"
 
 
 _SEEDED_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)

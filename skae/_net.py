@@ -234,7 +234,9 @@ class AutoencoderNet(NeuralNet):
         return {"loss": loss, "y_pred": output}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(y_pred, y_true, inputs=X, module=self.module_)
+        return self.criterion_(
+            y_pred, y_true, inputs=X, module=self.module_, generator=self.noise_generator_
+        )
 
 
 def as_float32_tensor(X, device):

@@ -5,18 +5,29 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
-from skae import Autoencoder, DenoisingAutoencoder
+from skae import (
+    Autoencoder,
+    ContractiveAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+)
 
 #: Every public estimator, with settings small enough for fast tests.
 FAST = dict(hidden_layer_sizes=(16,), max_iter=5, batch_size=64, device="cpu", random_state=0)
 ESTIMATORS = [
     Autoencoder(n_components=1, **FAST),
     DenoisingAutoencoder(n_components=2, noise="masking", noise_level=0.2, **FAST),
+    SparseAutoencoder(n_components=2, sparsity="kl", **FAST),
+    SparseAutoencoder(n_components=2, sparsity="topk", n_active=1, **FAST),
+    ContractiveAutoencoder(n_components=2, **FAST),
+    ContractiveAutoencoder(n_components=2, jacobian="stochastic", **FAST),
 ]
 
 
 def estimator_id(estimator):
-    return type(estimator).__name__
+    params = estimator.get_params()
+    variant = params.get("sparsity") or params.get("jacobian")
+    return type(estimator).__name__ + (f"-{variant}" if variant else "")
 
 
 @pytest.fixture(scope="session")
