@@ -42,3 +42,22 @@ def test_training_benchmark_writes_its_table(tmp_path):
     methods = [row["method"] for row in saved["results"]]
     assert methods == load(ROOT / "benchmarks" / "bench_training.py").METHODS
     assert all(row["median_seconds"] > 0 for row in saved["results"])
+
+
+def test_feature_benchmark_reports_every_model(tmp_path):
+    output = tmp_path / "features.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_features.py"),
+         "--seeds", "0", "1", "--max-iter", "1", "--hidden", "16", "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    report = json.loads(output.read_text())
+    (digits,) = report["datasets"]
+    models = [row["model"] for row in digits["rows"]]
+    assert models[0] == "PCA" and len(models) == 8
+    for row in digits["rows"]:
+        assert 0 < row["reconstruction_mse"]["mean"] < 1
+        assert 0.1 < row["accuracy"]["mean"] <= 1
+        assert len(row["accuracy"]["values"]) == 2
+    assert set(digits["contractive_cost"]) == {"exact", "stochastic"}
+    assert output.with_suffix(".md").read_text().startswith("### digits")
