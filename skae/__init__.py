@@ -9,6 +9,7 @@ from ._autoencoder import Autoencoder
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._sparse import SparseAutoencoder
+from ._vae import VAE
 
 __version__ = "0.1.0"
 
@@ -17,5 +18,6 @@ __all__ = [
     "ContractiveAutoencoder",
     "DenoisingAutoencoder",
     "SparseAutoencoder",
+    "VAE",
     "__version__",
 ]

@@ -30,6 +30,7 @@ class Autoencoder(BaseAutoencoder):
     Attributes
     ----------
 %(common_attributes)s
+%(residual_attributes)s
 
     See Also
     --------

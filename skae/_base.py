@@ -9,7 +9,10 @@ differs, through four hooks:
 - ``_build_module(n_features)``: the PyTorch module (default: a mirrored MLP);
 - ``_build_criterion()``: the objective (default: squared reconstruction error);
 - ``_build_corruption(X)``: an input corruption for training (default: none);
-- ``_check_params(n_features)``: validation of its own parameters.
+- ``_check_params(X)``: validation of its own parameters against the data.
+
+A variant whose score is not the residual likelihood (the VAE) also
+overrides ``score_samples`` and ``_fit_scoring``.
 """
 
 import copy
@@ -136,8 +139,8 @@ class BaseAutoencoder(
         """Return the training-time input corruption, or None."""
         return None
 
-    def _check_params(self, n_features):
-        """Validate what the declarative constraints cannot; raise ValueError."""
+    def _check_params(self, X):
+        """Validate what the declarative constraints cannot (``X`` is validated); raise."""
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X, y=None):
@@ -196,7 +199,7 @@ class BaseAutoencoder(
         )
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
-        self._check_params(n_features)
+        self._check_params(X)
         # A warm start continues on the device the network already lives on.
         device = self.net_.device if continuing else self._resolve_device()
 
@@ -229,7 +232,7 @@ class BaseAutoencoder(
         if self.early_stopping:
             self.validation_scores_ = [-float(v) for v in net.history[:, "valid_loss"]]
             self.best_validation_score_ = max(self.validation_scores_)
-        self.residual_variance_ = self._fit_residual_variance(X, data)
+        vars(self).update(self._fit_scoring(X, data))
         return self
 
     def _report_stopping(self, net, epochs_run):
@@ -367,6 +370,10 @@ class BaseAutoencoder(
             )
         return self.device
 
+    def _fit_scoring(self, X, data):
+        """Fitted attributes that ``score_samples`` needs, computed after training."""
+        return {"residual_variance_": self._fit_residual_variance(X, data)}
+
     def _fit_residual_variance(self, X, data):
         total = torch.zeros(X.shape[1], dtype=torch.float64, device=self.net_.device)
         for _, _, chunk in self._chunks(X):
@@ -393,15 +400,17 @@ class BaseAutoencoder(
             self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=False
         )
 
-    def _chunks(self, X):
+    def _chunks(self, X, copies=1):
         """Yield ``(start, stop, float32 tensor)`` chunks of ``X`` on the net's device.
 
-        The module is in eval mode and gradients are off while a chunk is used.
+        Chunks hold at most ``_INFERENCE_BUDGET`` activations, counting
+        ``copies`` per row (e.g. importance samples). The module is in eval
+        mode and gradients are off while a chunk is used.
         """
         module = self.net_.module_
         module.eval()
         widest = max(X.shape[1], self.n_features_in_, self.n_components_, *self._hidden_sizes())
-        rows = max(1, _INFERENCE_BUDGET // widest)
+        rows = max(1, _INFERENCE_BUDGET // (widest * copies))
         with torch.no_grad():
             for start in range(0, X.shape[0], rows):
                 stop = min(start + rows, X.shape[0])

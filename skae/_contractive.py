@@ -47,6 +47,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
     Attributes
     ----------
 %(common_attributes)s
+%(residual_attributes)s
 
     See Also
     --------

@@ -47,6 +47,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
     Attributes
     ----------
 %(common_attributes)s
+%(residual_attributes)s
 
     See Also
     --------
@@ -123,7 +124,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         self.noise = noise
         self.noise_level = noise_level
 
-    def _check_params(self, n_features):
+    def _check_params(self, X):
         levels = self.noise_level
         if isinstance(levels, (tuple, list)):
             if len(levels) != 2 or not all(isinstance(v, Real) for v in levels):

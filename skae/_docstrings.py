@@ -70,7 +70,9 @@ COMMON_ATTRIBUTES = """\
         epoch (higher is better, as in scikit-learn's ``MLPRegressor``).
     best_validation_score_ : float
         Only with ``early_stopping=True``: the best of ``validation_scores_``,
-        whose weights the estimator keeps.
+        whose weights the estimator keeps."""
+
+RESIDUAL_ATTRIBUTES = """\
     residual_variance_ : ndarray of shape (n_features_in_,)
         Per-feature variance of the reconstruction residual on the training
         data: the noise model behind ``score_samples``."""
@@ -81,4 +83,5 @@ def fill_doc(cls):
     cls.__doc__ = cls.__doc__.replace("%(n_components)s", N_COMPONENTS)
     cls.__doc__ = cls.__doc__.replace("%(common_parameters)s", COMMON_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace("%(common_attributes)s", COMMON_ATTRIBUTES)
+    cls.__doc__ = cls.__doc__.replace("%(residual_attributes)s", RESIDUAL_ATTRIBUTES)
     return cls

@@ -22,6 +22,10 @@ __all__ = [
     "PenalizedLoss",
     "ReconstructionLoss",
     "SparsityLoss",
+    "VAELoss",
+    "gaussian_kl",
+    "importance_weighted_bound",
+    "log_likelihood",
     "gaussian_log_likelihood",
     "jacobian_frobenius_squared",
     "kl_sparsity",
@@ -210,3 +214,74 @@ class ContractiveLoss(PenalizedLoss):
         return jacobian_frobenius_squared(
             encoder, inputs, self.method, self.n_projections, generator
         ).mean()
+
+
+# ---------------------------------------------------------------- variational
+def gaussian_kl(mean, log_var):
+    """``KL(N(mean, exp(log_var)) || N(0, I))`` per row, in closed form (theory, section 5)."""
+    return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=-1)
+
+
+def log_likelihood(module, z, x):
+    """``log p(x | z)`` summed over features, with all constants (nats).
+
+    ``z`` may carry leading sample dimensions in front of ``x``'s batch
+    dimension; ``x`` broadcasts against the decoder output.
+    """
+    out = module.decoder_output(z)
+    if module.likelihood == "bernoulli":
+        # From logits: -BCE, never log(sigmoid(.)), which underflows.
+        return -torch.nn.functional.binary_cross_entropy_with_logits(
+            out, x.expand_as(out), reduction="none"
+        ).sum(dim=-1)
+    log_std = module.log_std
+    z_score = (x - out) * torch.exp(-log_std)
+    return -0.5 * (z_score.square() + 2 * log_std + math.log(2 * math.pi)).sum(dim=-1)
+
+
+def _standard_normal(shape, generator, like):
+    return torch.randn(shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+class VAELoss(nn.Module):
+    """Negative ELBO with a weighted KL: ``-E_q[log p(x|z)] + beta * KL(q || p)``.
+
+    One reparameterised sample ``z = mean + exp(log_var / 2) * eps`` per row,
+    averaged over the batch (Kingma & Welling, 2014; beta-VAE for beta != 1).
+    """
+
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.beta = float(beta)
+
+    def forward(self, output, target, inputs=None, module=None, generator=None):
+        mean, log_var = output.code, output.log_var
+        eps = _standard_normal(mean.shape, generator, mean)
+        z = mean + torch.exp(0.5 * log_var) * eps
+        reconstruction = log_likelihood(module, z, target)
+        return (self.beta * gaussian_kl(mean, log_var) - reconstruction).mean()
+
+
+def importance_weighted_bound(module, x, eps):
+    """Importance-weighted lower bound on ``log p(x)`` per row (Burda et al., 2016).
+
+    ``log (1/k) sum_s p(x, z_s) / q(z_s | x)`` with ``z_s = mean + std * eps_s``.
+
+    Parameters
+    ----------
+    module : VAEModule
+    x : tensor of shape (n, D)
+    eps : tensor of shape (k, n, L)
+        Standard normal draws, ``k`` per row.
+
+    Returns
+    -------
+    tensor of shape (n,)
+        In nats; with ``k = 1`` it is a one-sample ELBO estimate.
+    """
+    mean, log_var = module.posterior(x)
+    z = mean + torch.exp(0.5 * log_var) * eps  # (k, n, L)
+    log_prior = -0.5 * (z.square() + math.log(2 * math.pi)).sum(dim=-1)
+    log_posterior = -0.5 * (eps.square() + math.log(2 * math.pi) + log_var).sum(dim=-1)
+    log_weights = log_likelihood(module, z, x) + log_prior - log_posterior  # (k, n)
+    return torch.logsumexp(log_weights, dim=0) - math.log(len(eps))

@@ -23,6 +23,8 @@ __all__ = [
     "AutoencoderOutput",
     "MLPAutoencoder",
     "TopK",
+    "VAEModule",
+    "VAEOutput",
     "init_parameters",
     "make_activation",
     "mlp",
@@ -136,6 +138,79 @@ class TopK(nn.Module):
 
     def extra_repr(self):
         return f"k={self.k}"
+
+
+class VAEOutput(NamedTuple):
+    """``forward`` of a :class:`VAEModule`: the posterior and its mean's reconstruction."""
+
+    reconstruction: torch.Tensor
+    code: torch.Tensor
+    log_var: torch.Tensor
+
+
+class VAEModule(nn.Module):
+    """Encoder to a diagonal Gaussian posterior, decoder to a likelihood's parameters.
+
+    Parameters
+    ----------
+    n_features, hidden_layer_sizes, n_components, activation
+        As for :class:`MLPAutoencoder`; the encoder's last hidden layer feeds
+        two heads, the posterior mean and log-variance.
+    likelihood : {"gaussian", "bernoulli"}
+        The decoder outputs the Gaussian mean or the Bernoulli logits.
+    decoder_std : float or None
+        Gaussian only: fixed observation std, or None to learn one log-std
+        per feature (initialised at 0, i.e. std 1).
+
+    The module is deterministic: sampling belongs to the objective and to the
+    estimator, which own the random generators.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        n_components,
+        activation="relu",
+        likelihood="gaussian",
+        decoder_std=None,
+    ):
+        super().__init__()
+        hidden = [int(h) for h in hidden_layer_sizes]
+        trunk = [n_features, *hidden]
+        self.encoder = mlp(trunk, activation)
+        if hidden:
+            self.encoder.append(make_activation(activation))
+        self.mean_head = nn.Linear(trunk[-1], n_components)
+        self.log_var_head = nn.Linear(trunk[-1], n_components)
+        self.decoder = mlp([n_components, *hidden[::-1], n_features], activation)
+        self.likelihood = likelihood
+        if likelihood == "gaussian" and decoder_std is None:
+            self.log_std = nn.Parameter(torch.zeros(n_features))
+        else:
+            std = 1.0 if decoder_std is None else float(decoder_std)
+            self.register_buffer("log_std", torch.full((n_features,), math.log(std)))
+
+    def posterior(self, x):
+        """Mean and log-variance of ``q(z | x)``."""
+        h = self.encoder(x)
+        return self.mean_head(h), self.log_var_head(h)
+
+    def encode(self, x):
+        return self.posterior(x)[0]
+
+    def decoder_output(self, z):
+        """Gaussian mean or Bernoulli logits of ``p(x | z)``."""
+        return self.decoder(z)
+
+    def decode(self, z):
+        """The decoder mean: probabilities for the Bernoulli likelihood."""
+        out = self.decoder(z)
+        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+    def forward(self, x):
+        mean, log_var = self.posterior(x)
+        return VAEOutput(self.decode(mean), mean, log_var)
 
 
 _SEEDED_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)

@@ -242,6 +242,9 @@ class AutoencoderNet(NeuralNet):
 def as_float32_tensor(X, device):
     """``X`` (a validated 2-D array) as a float32 tensor on ``device``: one copy at most."""
     X = np.asarray(X)
-    if X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable:
-        return torch.from_numpy(X).to(device)
-    return torch.tensor(X, dtype=torch.float32, device=device)
+    if not (X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable):
+        # Also handles negative strides and read-only buffers, which torch
+        # refuses. Overflow to inf is reported by the caller's finiteness check.
+        with np.errstate(over="ignore"):
+            X = np.array(X, dtype=np.float32, order="C")
+    return torch.from_numpy(X).to(device)

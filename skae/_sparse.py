@@ -55,6 +55,7 @@ class SparseAutoencoder(BaseAutoencoder):
     Attributes
     ----------
 %(common_attributes)s
+%(residual_attributes)s
 
     See Also
     --------
@@ -141,7 +142,7 @@ class SparseAutoencoder(BaseAutoencoder):
             return self.n_active
         return max(1, round(self.sparsity_target * self.n_components))
 
-    def _check_params(self, n_features):
+    def _check_params(self, X):
         if self.sparsity == "topk" and self._n_active() > self.n_components:
             raise ValueError(
                 f"n_active={self.n_active} must be at most n_components="

@@ -10,6 +10,7 @@ from skae import (
     ContractiveAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
+    VAE,
 )
 
 #: Every public estimator, with settings small enough for fast tests.
@@ -21,12 +22,13 @@ ESTIMATORS = [
     SparseAutoencoder(n_components=2, sparsity="topk", n_active=1, **FAST),
     ContractiveAutoencoder(n_components=2, **FAST),
     ContractiveAutoencoder(n_components=2, jacobian="stochastic", **FAST),
+    VAE(n_components=2, n_importance_samples=5, **FAST),
 ]
 
 
 def estimator_id(estimator):
     params = estimator.get_params()
-    variant = params.get("sparsity") or params.get("jacobian")
+    variant = params.get("sparsity") or params.get("jacobian") or params.get("likelihood")
     return type(estimator).__name__ + (f"-{variant}" if variant else "")
 
 
