@@ -8,6 +8,7 @@ into pipelines and ``GridSearchCV``.
 from ._autoencoder import Autoencoder
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
+from ._outlier import OutlierDetector
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
 
@@ -17,6 +18,7 @@ __all__ = [
     "Autoencoder",
     "ContractiveAutoencoder",
     "DenoisingAutoencoder",
+    "OutlierDetector",
     "SparseAutoencoder",
     "VAE",
     "__version__",

@@ -1,0 +1,227 @@
+"""Unsupervised anomaly detection on the 22 ODDS data sets.
+
+Protocol (PyOD's): for each set and seed, a stratified 60/40 split; every
+detector is fitted on the 60% without labels (after a StandardScaler fitted
+on the same rows) and ranks the 40% by ``-score_samples`` (skae, PCA) or the
+detector's own anomaly score; ROC-AUC and average precision against the
+labels. Detectors:
+
+- ``OutlierDetector()``: skae's default (an Autoencoder sized to the data,
+  with early stopping);
+- ``OutlierDetector(E(random_state=seed))`` for every skae estimator ``E``
+  with its default settings;
+- scikit-learn's PCA (full covariance, through OutlierDetector),
+  IsolationForest and LocalOutlierFactor(novelty=True);
+- PyOD's AutoEncoder and VAE when ``pyod`` is installed.
+
+Writes the per-set, per-seed numbers to JSON and a markdown summary (mean
+ROC-AUC, mean AP, mean rank, fit and score time per detector, and a per-set
+table); results are saved after every set, so an interrupted run keeps what
+it measured.
+
+Usage::
+
+    python benchmarks/bench_anomaly.py --data-dir ../shared/data
+    python benchmarks/bench_anomaly.py --data-dir ../shared/data --sets glass wbc --seeds 0
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+# The 17 sets of PyOD's published table (all but these five).
+NOT_IN_PYOD_TABLE = {"annthyroid", "breastw", "mammography", "smtp", "thyroid"}
+
+
+def load_odds(path):
+    if path.stem == "smtp":
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            return np.array(f["X"]).T, np.array(f["y"]).ravel()
+    from scipy.io import loadmat
+
+    data = loadmat(path)
+    return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).ravel()
+
+
+def detectors(seed):
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+
+    from skae import (
+        VAE,
+        Autoencoder,
+        ContractiveAutoencoder,
+        DenoisingAutoencoder,
+        OutlierDetector,
+        SparseAutoencoder,
+    )
+
+    found = {
+        "skae default (OutlierDetector())": OutlierDetector(random_state=seed),
+        "Autoencoder": OutlierDetector(Autoencoder(random_state=seed)),
+        "DenoisingAutoencoder": OutlierDetector(DenoisingAutoencoder(random_state=seed)),
+        "SparseAutoencoder": OutlierDetector(SparseAutoencoder(random_state=seed)),
+        "ContractiveAutoencoder": OutlierDetector(ContractiveAutoencoder(random_state=seed)),
+        "VAE": OutlierDetector(VAE(random_state=seed)),
+        "PCA": OutlierDetector(PCA(random_state=seed)),
+        "IsolationForest": IsolationForest(random_state=seed),
+        "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
+    }
+    try:
+        from pyod.models.auto_encoder import AutoEncoder as PyODAutoEncoder
+        from pyod.models.vae import VAE as PyODVAE
+
+        found["PyOD AutoEncoder"] = PyODAutoEncoder(random_state=seed, verbose=0)
+        found["PyOD VAE"] = PyODVAE(random_state=seed, verbose=0)
+    except ImportError:
+        pass
+    return found
+
+
+def anomaly_scores(detector, X):
+    """Higher = more abnormal, whatever the detector's own convention."""
+    if hasattr(detector, "decision_scores_"):  # PyOD
+        return detector.decision_function(X)
+    return -detector.score_samples(X)
+
+
+def run_set(path, seeds):
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_odds(path)
+    rows = []
+    for seed in seeds:
+        X_train, X_test, _, y_test = train_test_split(
+            X, y, test_size=0.4, stratify=y, random_state=seed
+        )
+        scaler = StandardScaler().fit(X_train)  # zero-variance columns keep scale 1
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        for name, detector in detectors(seed).items():
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                detector.fit(X_train)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            scores = anomaly_scores(detector, X_test)
+            score_seconds = time.perf_counter() - start
+            rows.append({
+                "set": path.stem, "seed": seed, "detector": name,
+                "roc_auc": float(roc_auc_score(y_test, scores)),
+                "average_precision": float(average_precision_score(y_test, scores)),
+                "fit_seconds": fit_seconds, "score_seconds": score_seconds,
+            })
+            print(f"  {path.stem:<12} seed {seed} {name:<34} AUC {rows[-1]['roc_auc']:.3f} "
+                  f"AP {rows[-1]['average_precision']:.3f} fit {fit_seconds:6.1f}s", flush=True)
+    return {"set": path.stem, "n_samples": len(X), "n_features": X.shape[1],
+            "n_outliers": int(y.sum()), "runs": rows}
+
+
+def summarise(sets):
+    runs = [r for s in sets for r in s["runs"]]
+    names = list(dict.fromkeys(r["detector"] for r in runs))
+    per_set = {}
+    for s in sets:
+        per_set[s["set"]] = {
+            name: statistics.fmean(r["roc_auc"] for r in s["runs"] if r["detector"] == name)
+            for name in names
+        }
+    ranks = {name: [] for name in names}
+    for aucs in per_set.values():
+        ordered = sorted(names, key=lambda n: -aucs[n])
+        for name in names:
+            # Average rank among ties.
+            tied = [i + 1 for i, n in enumerate(ordered) if aucs[n] == aucs[name]]
+            ranks[name].append(statistics.fmean(tied))
+
+    def mean_of(key, name, only=None):
+        chosen = [r[key] for r in runs if r["detector"] == name
+                  and (only is None or r["set"] in only)]
+        return statistics.fmean(chosen) if chosen else float("nan")
+
+    pyod_sets = {s["set"] for s in sets} - NOT_IN_PYOD_TABLE
+    summary = [
+        {
+            "detector": name,
+            "mean_roc_auc": mean_of("roc_auc", name),
+            "mean_roc_auc_pyod_17": mean_of("roc_auc", name, pyod_sets),
+            "mean_average_precision": mean_of("average_precision", name),
+            "mean_rank": statistics.fmean(ranks[name]),
+            "mean_fit_seconds": mean_of("fit_seconds", name),
+            "mean_score_seconds": mean_of("score_seconds", name),
+        }
+        for name in names
+    ]
+    return sorted(summary, key=lambda row: -row["mean_roc_auc"]), per_set, names
+
+
+def markdown(sets, seeds):
+    summary, per_set, names = summarise(sets)
+    n_pyod = len({s["set"] for s in sets} - NOT_IN_PYOD_TABLE)
+    lines = [
+        f"{len(sets)} ODDS sets, seeds {list(seeds)}, stratified 60/40 splits, "
+        "StandardScaler fitted on the training rows.",
+        "",
+        f"| detector | mean ROC-AUC | mean ROC-AUC ({n_pyod} sets of PyOD's table) | "
+        "mean AP | mean rank | fit s | score s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in summary:
+        lines.append(
+            f"| {row['detector']} | {row['mean_roc_auc']:.3f} | {row['mean_roc_auc_pyod_17']:.3f} | "
+            f"{row['mean_average_precision']:.3f} | {row['mean_rank']:.2f} | "
+            f"{row['mean_fit_seconds']:.2f} | {row['mean_score_seconds']:.3f} |"
+        )
+    lines += ["", "ROC-AUC per set (mean over seeds):", "",
+              "| set | " + " | ".join(names) + " |",
+              "|---|" + "---|" * len(names)]
+    for name_set, aucs in per_set.items():
+        lines.append(f"| {name_set} | " + " | ".join(f"{aucs[n]:.3f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--sets", nargs="*", default=None, help="names of ODDS sets (default: all)")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--output", type=Path, default=RESULTS / "bench_anomaly.json")
+    args = parser.parse_args(argv)
+
+    paths = sorted((args.data_dir / "odds").glob("*.mat"), key=lambda p: p.stat().st_size)
+    if args.sets:
+        paths = [p for p in paths if p.stem in args.sets]
+    import torch
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    sets = []
+    for path in paths:
+        print(f"== {path.stem}", flush=True)
+        sets.append(run_set(path, args.seeds))
+        report = {"benchmark": "bench_anomaly",
+                  "config": {"seeds": args.seeds, "sets": [s["set"] for s in sets]},
+                  "environment": {"python": platform.python_version(),
+                                  "torch": torch.__version__,
+                                  "threads": torch.get_num_threads()},
+                  "sets": sets,
+                  "summary": summarise(sets)[0]}
+        args.output.write_text(json.dumps(report, indent=2) + "\n")
+        args.output.with_suffix(".md").write_text(markdown(sets, args.seeds) + "\n")
+    print("\n" + markdown(sets, args.seeds))
+    print(f"wrote {args.output} and {args.output.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""OutlierDetector: the scikit-learn outlier-detector contract and detection quality."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skae import Autoencoder, OutlierDetector, VAE
+
+from .conftest import FAST
+
+
+EXPECTED_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "float32 network: a row scored alone or in a batch agrees to ~1e-5 relative "
+        "(BLAS kernels differ with the row count), not to the check's 1e-7"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [
+        OutlierDetector(Autoencoder(n_components=1, **FAST), contamination=0.1),
+        OutlierDetector(random_state=0),
+    ],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def planted(seed=0):
+    """Rows near a 3-D subspace of 12-D, plus 5% rows off it."""
+    rng = np.random.default_rng(seed)
+    basis = rng.normal(size=(3, 12))
+    normal = rng.normal(size=(600, 3)) @ basis + 0.1 * rng.normal(size=(600, 12))
+    odd = rng.normal(size=(30, 12)) * normal.std(0) * 1.5
+    X = np.vstack([normal, odd])
+    return X, np.r_[np.zeros(600), np.ones(30)]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [None, Autoencoder(n_components=3, max_iter=100, random_state=0),
+     VAE(n_components=3, max_iter=100, random_state=0)],
+    ids=["default", "Autoencoder", "VAE"],
+)
+def test_planted_outliers_are_found(estimator):
+    X, is_outlier = planted()
+    X_train, X_test, _, y_test = train_test_split(X, is_outlier, test_size=0.4, random_state=0,
+                                                  stratify=is_outlier)
+    det = make_pipeline(StandardScaler(),
+                        OutlierDetector(estimator, contamination=0.05, random_state=0))
+    det.fit(X_train)
+    assert roc_auc_score(y_test, -det.score_samples(X_test)) > 0.95
+
+
+def test_breast_cancer_rare_class():
+    X, y = load_breast_cancer(return_X_y=True)
+    benign, malignant = X[y == 1], X[y == 0]
+    train, test_benign = train_test_split(benign, test_size=0.4, random_state=0)
+    rare = malignant[np.random.default_rng(0).choice(len(malignant), 30, replace=False)]
+    X_test = np.vstack([test_benign, rare])
+    y_test = np.r_[np.zeros(len(test_benign)), np.ones(len(rare))]
+    det = make_pipeline(RobustScaler(), OutlierDetector(random_state=0)).fit(train)
+    assert roc_auc_score(y_test, -det.decision_function(X_test)) > 0.9
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.1, 0.25])
+def test_predict_flags_the_contamination_fraction_of_training_rows(contamination):
+    X, _ = planted()
+    det = OutlierDetector(PCA(n_components=3), contamination=contamination).fit(X)
+    assert np.mean(det.predict(X) == -1) == pytest.approx(contamination, abs=1 / len(X))
+
+
+def test_sign_conventions_match_isolation_forest():
+    X, is_outlier = planted()
+    ours = OutlierDetector(PCA(n_components=3), contamination=0.05).fit(X)
+    forest = IsolationForest(contamination=0.05, random_state=0).fit(X)
+    for det in (ours, forest):
+        decision, labels = det.decision_function(X), det.predict(X)
+        np.testing.assert_array_equal(labels, np.where(decision < 0, -1, 1))
+        np.testing.assert_allclose(decision, det.score_samples(X) - det.offset_)
+        # Planted outliers score lower (more abnormal) on average.
+        assert det.score_samples(X)[is_outlier == 1].mean() < det.score_samples(X)[is_outlier == 0].mean()
+    np.testing.assert_array_equal(ours.fit_predict(X), ours.predict(X))
+
+
+def test_works_with_any_score_samples_estimator():
+    X, is_outlier = planted()
+    det = OutlierDetector(GaussianMixture(n_components=2, random_state=0), contamination=0.05)
+    assert roc_auc_score(is_outlier, -det.fit(X).score_samples(X)) > 0.9
+
+
+def test_explain_names_the_feature_that_was_tampered_with():
+    X, _ = planted()
+    columns = [f"f{i}" for i in range(12)]
+    df = pd.DataFrame(StandardScaler().fit_transform(X[:600]), columns=columns)
+    det = OutlierDetector(Autoencoder(n_components=3, max_iter=100, random_state=0)).fit(df)
+    odd = df.iloc[[5, 9]].copy()
+    odd["f7"] += 12
+    table = det.explain(odd, n_top=2)
+    first = table[table["rank"] == 1]
+    assert list(first["row"]) == [5, 9]
+    assert list(first["feature"]) == ["f7", "f7"]
+    assert (first["share"] > 0.5).all()
+    everything = det.explain(df.iloc[:4], n_top=3, outliers_only=False)
+    assert len(everything) == 12 and set(everything["rank"]) == {1, 2, 3}
+
+
+def test_explain_needs_per_feature_errors():
+    X, _ = planted()
+    det = OutlierDetector(GaussianMixture(random_state=0)).fit(X)
+    with pytest.raises(TypeError, match="per-feature errors"):
+        det.explain(X)
