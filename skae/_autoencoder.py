@@ -1,6 +1,6 @@
 """The plain autoencoder: the base estimator with nothing added."""
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 
 __all__ = ["Autoencoder"]
@@ -81,21 +81,4 @@ class Autoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            optimizer=optimizer,
-            weight_decay=weight_decay,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
+        store_parameters(self, locals())

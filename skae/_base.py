@@ -41,7 +41,7 @@ from ._net import (
     as_float32_tensor,
 )
 
-__all__ = ["BaseAutoencoder"]
+__all__ = ["BaseAutoencoder", "store_parameters"]
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -84,42 +84,10 @@ class BaseAutoencoder(
     _overcomplete_ok = True
 
     @abstractmethod
-    def __init__(
-        self,
-        *,
-        n_components=2,
-        hidden_layer_sizes=(64,),
-        activation="relu",
-        batch_size="auto",
-        max_iter=200,
-        learning_rate_init=1e-3,
-        optimizer="adam",
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        warm_start=False,
-        device="auto",
-        random_state=None,
-        verbose=0,
-    ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.learning_rate_init = learning_rate_init
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.warm_start = warm_start
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+    def __init__(self):
+        """Each estimator lists every parameter, defaults included, in its own
+        keyword-only signature (scikit-learn reads them from there) and stores
+        them verbatim with ``store_parameters(self, locals())``."""
 
     # ------------------------------------------------------------------ hooks
     def _build_module(self, n_features):
@@ -592,6 +560,13 @@ class BaseAutoencoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def store_parameters(estimator, parameters):
+    """Store constructor arguments verbatim as attributes (``parameters`` = ``locals()``)."""
+    for name, value in parameters.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def _check_finite(tensor, source):

@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._losses import ContractiveLoss
 
@@ -101,27 +101,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            optimizer=optimizer,
-            weight_decay=weight_decay,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.contractive_weight = contractive_weight
-        self.jacobian = jacobian
-        self.n_projections = n_projections
+        store_parameters(self, locals())
 
     def _build_criterion(self):
         return ContractiveLoss(self.contractive_weight, self.jacobian, self.n_projections)

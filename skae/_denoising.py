@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, store_parameters
 from ._corruption import NOISE_TYPES, Corruption
 from ._docstrings import fill_doc
 
@@ -103,26 +103,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            optimizer=optimizer,
-            weight_decay=weight_decay,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.noise = noise
-        self.noise_level = noise_level
+        store_parameters(self, locals())
 
     def _check_params(self, X):
         levels = self.noise_level

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._losses import SparsityLoss
 from ._modules import MLPAutoencoder, TopK
@@ -114,28 +114,7 @@ class SparseAutoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            optimizer=optimizer,
-            weight_decay=weight_decay,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.sparsity = sparsity
-        self.sparsity_target = sparsity_target
-        self.sparsity_weight = sparsity_weight
-        self.n_active = n_active
+        store_parameters(self, locals())
 
     def _n_active(self):
         if self.n_active is not None:

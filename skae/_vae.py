@@ -9,7 +9,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._losses import VAELoss, importance_weighted_bound
 from ._modules import VAEModule
@@ -126,28 +126,7 @@ class VAE(BaseAutoencoder):
         random_state=None,
         verbose=0,
     ):
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            learning_rate_init=learning_rate_init,
-            optimizer=optimizer,
-            weight_decay=weight_decay,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            warm_start=warm_start,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.likelihood = likelihood
-        self.decoder_std = decoder_std
-        self.beta = beta
-        self.n_importance_samples = n_importance_samples
+        store_parameters(self, locals())
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X):
