@@ -10,7 +10,8 @@ labels. Detectors:
   with early stopping);
 - ``OutlierDetector(E(random_state=seed))`` for every skae estimator ``E``
   with its default settings;
-- scikit-learn's PCA (full covariance, through OutlierDetector),
+- scikit-learn's PCA keeping 95% of the variance (its probabilistic
+  ``score_samples``, through OutlierDetector),
   IsolationForest and LocalOutlierFactor(novelty=True);
 - PyOD's AutoEncoder and VAE when ``pyod`` is installed.
 
@@ -73,7 +74,9 @@ def detectors(seed):
         "SparseAutoencoder": OutlierDetector(SparseAutoencoder(random_state=seed)),
         "ContractiveAutoencoder": OutlierDetector(ContractiveAutoencoder(random_state=seed)),
         "VAE": OutlierDetector(VAE(random_state=seed)),
-        "PCA": OutlierDetector(PCA(random_state=seed)),
+        # 95% of the variance: the rest is the noise model, so that the
+        # Gaussian of score_samples is not singular (all components would be).
+        "PCA": OutlierDetector(PCA(n_components=0.95, random_state=seed)),
         "IsolationForest": IsolationForest(random_state=seed),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
     }
@@ -89,10 +92,18 @@ def detectors(seed):
 
 
 def anomaly_scores(detector, X):
-    """Higher = more abnormal, whatever the detector's own convention."""
+    """Higher = more abnormal, whatever the detector's own convention.
+
+    Infinite scores (a density that is exactly zero somewhere) keep their
+    order: they become the largest or smallest finite value; NaN counts as
+    most abnormal.
+    """
     if hasattr(detector, "decision_scores_"):  # PyOD
-        return detector.decision_function(X)
-    return -detector.score_samples(X)
+        scores = detector.decision_function(X)
+    else:
+        scores = -detector.score_samples(X)
+    top = np.finfo(np.float64).max
+    return np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=top, posinf=top, neginf=-top)
 
 
 def run_set(path, seeds):
@@ -198,6 +209,8 @@ def main(argv=None):
     parser.add_argument("--sets", nargs="*", default=None, help="names of ODDS sets (default: all)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--output", type=Path, default=RESULTS / "bench_anomaly.json")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the sets already in --output and run only the others")
     args = parser.parse_args(argv)
 
     paths = sorted((args.data_dir / "odds").glob("*.mat"), key=lambda p: p.stat().st_size)
@@ -207,6 +220,14 @@ def main(argv=None):
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     sets = []
+    if args.resume and args.output.exists():
+        previous = json.loads(args.output.read_text())
+        if previous["config"]["seeds"] != args.seeds:
+            raise SystemExit("--resume needs the seeds of the previous run")
+        sets = previous["sets"]
+        done = {s["set"] for s in sets}
+        paths = [p for p in paths if p.stem not in done]
+        print(f"resuming: {len(done)} sets already measured")
     for path in paths:
         print(f"== {path.stem}", flush=True)
         sets.append(run_set(path, args.seeds))

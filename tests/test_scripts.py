@@ -94,3 +94,25 @@ def test_vae_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
     # The bound tightens with k (same model, same images), and NLL = -bound.
     assert result["test_bound_k1"] <= result["test_bound_k20"] + 1.0
     assert result["test_nll"] == pytest.approx(-result["test_bound_k20"])
+
+
+def test_anomaly_benchmark_on_a_tiny_stand_in_for_odds(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    X = np.vstack([rng.normal(size=(90, 4)), rng.normal(size=(10, 4)) + 6])
+    X[:, 3] = 1.0  # a constant column, as in some ODDS sets
+    savemat(tmp_path / "odds" / "tiny.mat", {"X": X, "y": np.r_[np.zeros(90), np.ones(10)][:, None]})
+    output = tmp_path / "anomaly.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_anomaly.py"), "--data-dir", str(tmp_path),
+         "--seeds", "0", "--output", str(output)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    report = json.loads(output.read_text())
+    detectors = {row["detector"]: row for row in report["summary"]}
+    assert {"Autoencoder", "VAE", "PCA", "IsolationForest"} <= set(detectors)
+    # Shifted rows are easy: every detector ranks them first.
+    assert all(row["mean_roc_auc"] > 0.9 for row in report["summary"])
+    assert output.with_suffix(".md").read_text().count("| tiny |") == 1
