@@ -238,9 +238,9 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         >>> from sklearn.decomposition import PCA
         >>> from skae import OutlierDetector
         >>> rng = np.random.default_rng(0)
-        >>> X = pd.DataFrame(rng.normal(size=(200, 4)) @ rng.normal(size=(4, 4)),
+        >>> X = pd.DataFrame(rng.normal(size=(200, 4)) * [5, 1, 1, 1],
         ...                  columns=["a", "b", "c", "d"])
-        >>> det = OutlierDetector(PCA(n_components=2)).fit(X)
+        >>> det = OutlierDetector(PCA(n_components=1)).fit(X)
         >>> odd = X.iloc[:1].copy()
         >>> odd["c"] += 25
         >>> det.explain(odd, n_top=1)[["rank", "feature"]].to_dict("records")
