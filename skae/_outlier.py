@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
-from sklearn.utils import check_array
+from sklearn.utils import check_array, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -280,7 +280,5 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if self.estimator is not None:
-            from sklearn.utils import get_tags
-
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
