@@ -25,6 +25,7 @@ import torch
 from skorch.callbacks import EarlyStopping
 from skorch.utils import noop
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.covariance import ledoit_wolf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -340,7 +341,10 @@ class BaseAutoencoder(
 
     def _fit_scoring(self, X, data):
         """Fitted attributes that ``score_samples`` needs, computed after training."""
-        return {"residual_variance_": self._fit_residual_variance(X, data)}
+        return {
+            "residual_variance_": self._fit_residual_variance(X, data),
+            **self._fit_code_distribution(X),
+        }
 
     def _fit_residual_variance(self, X, data):
         total = torch.zeros(X.shape[1], dtype=torch.float64, device=self.net_.device)
@@ -351,6 +355,17 @@ class BaseAutoencoder(
         # likelihood infinite for any later deviation: floor its variance.
         scale = float(data.X.var(dim=0, unbiased=False).mean()) if len(X) > 1 else 1.0
         return np.maximum(variance, 1e-6 * max(scale, 1e-6))
+
+    def _fit_code_distribution(self, X):
+        """Mean and covariance of the training codes: the prior behind ``score_samples``."""
+        codes = self._map_batches(self.net_.module_.encode, X, self.n_components_, np.float64)
+        # Ledoit-Wolf shrinkage keeps the covariance well conditioned when
+        # codes are wide (sparse, over-complete) or have dead or constant units.
+        covariance, _ = ledoit_wolf(codes)
+        scale = max(float(np.trace(covariance)) / codes.shape[1], 1e-6)
+        covariance[np.diag_indices_from(covariance)] += 1e-6 * scale
+        mean = codes.mean(axis=0)
+        return {"code_mean_": mean, "code_covariance_": covariance}
 
     # -------------------------------------------------------------- inference
     def _code_width(self):
@@ -489,13 +504,20 @@ class BaseAutoencoder(
         ).ravel()
 
     def score_samples(self, X):
-        """Log-likelihood of each row's reconstruction residual, in nats.
+        """Log-likelihood of each row under the autoencoder's density model, in nats.
 
-        The residual ``x - inverse_transform(transform(x))`` is scored under
-        independent Gaussians whose per-feature variances
-        (``residual_variance_``) were estimated on the training data, the
-        same kind of quantity as ``PCA.score_samples``. The lower, the more
-        abnormal. Deterministic.
+        A non-linear analogue of probabilistic PCA's likelihood
+        (``PCA.score_samples``) in two parts. The residual
+        ``x - inverse_transform(z)`` is scored under independent Gaussians
+        with the training residual variances (``residual_variance_``); the
+        code ``z = transform(x)``, whitened by the training codes' mean and
+        covariance (``code_mean_``, ``code_covariance_``), under a standard
+        normal. A row scores low when the autoencoder cannot reconstruct it
+        *or* when its code lies far from the training codes (an extreme
+        value along the learned manifold). The lower, the more abnormal.
+        Deterministic. Whitening makes the code term invariant to how the
+        codes are scaled, so ``score`` compares models by how well they
+        reconstruct held-out data, not by how small their codes are.
 
         Parameters
         ----------
@@ -505,7 +527,9 @@ class BaseAutoencoder(
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-1/2 * sum_d (r_d**2 / var_d + log(2*pi*var_d))``, float64.
+            ``-1/2 * (|w|**2 + k*log(2*pi))
+            - 1/2 * sum_d (r_d**2 / var_d + log(2*pi*var_d))`` with ``w``
+            the whitened code of width ``k``; float64.
 
         Examples
         --------
@@ -517,15 +541,27 @@ class BaseAutoencoder(
         (3,)
         """
         X = self._validate_X(X)
-        variance = torch.as_tensor(
-            self.residual_variance_, dtype=torch.float32, device=self.net_.device
+        device = self.net_.device
+        variance = torch.as_tensor(self.residual_variance_, dtype=torch.float32, device=device)
+        # The code is whitened by the training codes' mean m and covariance
+        # S, w = W (z - m) with W = chol(S)^-1, and scored under N(0, I):
+        # unlike log N(z; m, S) this does not reward a model for shrinking
+        # its codes, so ``score`` still compares models fairly.
+        cholesky = np.linalg.cholesky(self.code_covariance_)
+        whitener = torch.as_tensor(
+            np.linalg.inv(cholesky).T, dtype=torch.float32, device=device
         )
-        return self._map_batches(
-            lambda xb: gaussian_log_likelihood(self._squared_residual(xb), variance),
-            X,
-            1,
-            np.float64,
-        ).ravel()
+        mean = torch.as_tensor(self.code_mean_, dtype=torch.float32, device=device)
+        constant = -0.5 * len(self.code_mean_) * np.log(2 * np.pi)
+
+        def log_density(xb):
+            out = self.net_.module_(xb)
+            residual = (out.reconstruction - xb).square().flatten(1)
+            whitened = (out.code - mean) @ whitener
+            code = constant - 0.5 * whitened.square().sum(dim=1)
+            return gaussian_log_likelihood(residual, variance) + code
+
+        return self._map_batches(log_density, X, 1, np.float64).ravel()
 
     def score(self, X, y=None):
         """Mean of ``score_samples(X)``: higher means a better model of ``X``.

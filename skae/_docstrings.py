@@ -75,7 +75,12 @@ COMMON_ATTRIBUTES = """\
 RESIDUAL_ATTRIBUTES = """\
     residual_variance_ : ndarray of shape (n_features_in_,)
         Per-feature variance of the reconstruction residual on the training
-        data: the noise model behind ``score_samples``."""
+        data: the noise model behind ``score_samples``.
+    code_mean_ : ndarray of shape (n_components_,)
+        Mean of the training codes.
+    code_covariance_ : ndarray of shape (n_components_, n_components_)
+        Covariance of the training codes (Ledoit-Wolf shrunk): with
+        ``code_mean_``, the Gaussian density of codes in ``score_samples``."""
 
 
 def fill_doc(cls):

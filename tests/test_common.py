@@ -5,6 +5,8 @@ import warnings
 
 import joblib
 import numpy as np
+from scipy.stats import multivariate_normal
+from sklearn.covariance import ledoit_wolf
 import pandas as pd
 import pytest
 import scipy.sparse as sp
@@ -49,14 +51,40 @@ def test_score_is_mean_of_score_samples(estimator, tabular):
     assert model.score(tabular) == pytest.approx(scores.mean())
 
 
-def test_score_samples_is_the_gaussian_residual_log_likelihood(estimator, tabular):
+def test_score_samples_is_code_plus_residual_log_likelihood(estimator, tabular):
     model = fitted(estimator, tabular)
     if not hasattr(model, "residual_variance_"):
         pytest.skip("scored by its own likelihood bound (tests/test_vae.py)")
-    residual = tabular - model.inverse_transform(model.transform(tabular))
+    codes = model.transform(tabular)
+    residual = tabular - model.inverse_transform(codes)
     var = model.residual_variance_
     expected = -0.5 * ((residual**2 / var).sum(1) + np.log(2 * np.pi * var).sum())
+    # The code density, from the training codes' mean and covariance.
+    train_codes = model.transform(tabular).astype(np.float64)
+    np.testing.assert_allclose(model.code_mean_, train_codes.mean(0), rtol=1e-4, atol=1e-6)
+    shrunk, _ = ledoit_wolf(train_codes)
+    np.testing.assert_allclose(model.code_covariance_, shrunk, rtol=1e-3, atol=1e-5)
+    whitened = np.linalg.solve(
+        np.linalg.cholesky(model.code_covariance_), (codes - model.code_mean_).T
+    ).T
+    expected += multivariate_normal(np.zeros(codes.shape[1])).logpdf(whitened)
     np.testing.assert_allclose(model.score_samples(tabular), expected, rtol=1e-4)
+
+
+def test_code_extremes_score_lower_than_typical_rows(estimator, tabular):
+    # A row whose code is far out along the learned manifold but which is
+    # reconstructed as well as typical rows still scores lower (PCA-like).
+    model = fitted(estimator, tabular)
+    if not hasattr(model, "code_mean_"):
+        pytest.skip("scored by its own likelihood bound (tests/test_vae.py)")
+    scores = model.score_samples(tabular)
+    codes = model.transform(tabular)
+    distance = ((codes - model.code_mean_) ** 2 / np.diag(model.code_covariance_)).sum(1)
+    error = model.reconstruction_error(tabular)
+    typical = error <= np.median(error)
+    far = typical & (distance >= np.quantile(distance[typical], 0.9))
+    near = typical & (distance <= np.quantile(distance[typical], 0.5))
+    assert scores[far].mean() < scores[near].mean()
 
 
 def test_score_samples_is_deterministic_and_batch_independent(estimator, tabular):
