@@ -6,11 +6,11 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from skae import (
+    VAE,
     Autoencoder,
     ContractiveAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
-    VAE,
 )
 
 #: Every public estimator, with settings small enough for fast tests.

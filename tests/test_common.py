@@ -5,13 +5,13 @@ import warnings
 
 import joblib
 import numpy as np
-from scipy.stats import multivariate_normal
-from sklearn.covariance import ledoit_wolf
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from scipy.stats import multivariate_normal
 from sklearn.base import clone
+from sklearn.covariance import ledoit_wolf
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline

@@ -13,10 +13,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import Autoencoder, OutlierDetector, VAE
+from skae import VAE, Autoencoder, OutlierDetector
 
 from .conftest import FAST
-
 
 EXPECTED_FAILED_CHECKS = {
     "check_methods_subset_invariance": (

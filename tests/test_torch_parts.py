@@ -8,7 +8,12 @@ import torch
 from scipy.stats import norm
 
 from skae._losses import ReconstructionLoss, gaussian_log_likelihood, squared_error
-from skae._modules import AutoencoderOutput, MLPAutoencoder, init_parameters, make_activation
+from skae._modules import (
+    AutoencoderOutput,
+    MLPAutoencoder,
+    init_parameters,
+    make_activation,
+)
 from skae._net import HoldoutSplit, TensorBatches, TensorData
 
 

@@ -10,8 +10,7 @@ from sklearn.datasets import make_swiss_roll
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 
-from skae import VAE, Autoencoder
-from skae import _vae
+from skae import VAE, Autoencoder, _vae
 from skae._losses import gaussian_kl, importance_weighted_bound, log_likelihood
 from skae._modules import VAEModule
 
