@@ -9,6 +9,7 @@ from ._autoencoder import Autoencoder
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._outlier import OutlierDetector
+from ._persistence import load, save
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
 
@@ -22,4 +23,6 @@ __all__ = [
     "SparseAutoencoder",
     "VAE",
     "__version__",
+    "load",
+    "save",
 ]

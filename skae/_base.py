@@ -302,6 +302,29 @@ class BaseAutoencoder(
             device=device,
         )
 
+    def _rebuild_net(self, module_state, corruption_state, device=None):
+        """A fitted net holding saved weights (``skae.load``): no training, no data."""
+        if device is None:
+            try:
+                device = self._resolve_device()
+            except ValueError:  # e.g. saved on a GPU, loaded where there is none
+                device = "cpu"
+        placeholder = np.zeros((2, self.n_features_in_))
+        net = self._build_net(placeholder, device, 0, 0, 0)
+        with torch.random.fork_rng(devices=[]):
+            net.initialize()
+        try:
+            net.module_.load_state_dict(module_state)
+            if net.corruption_ is not None:
+                net.corruption_.load_state_dict(corruption_state)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"the saved weights do not fit a {type(self).__name__} with these "
+                f"parameters: {exc}"
+            ) from None
+        net.module_.eval()
+        return net
+
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
