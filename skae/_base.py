@@ -150,9 +150,57 @@ class BaseAutoencoder(
         (5, 5)
         """
         self._validate_params()
+        return self._atomically(self._fit, X)
+
+    def partial_fit(self, X, y=None):
+        """Train on one chunk of data: one pass (epoch) over ``X``.
+
+        For data that does not fit in memory or arrives over time, as
+        ``IncrementalPCA.partial_fit``: call it once per chunk, for as many
+        passes over the chunks as needed. The first call builds the network
+        from ``X``'s width; later calls continue training it (after a ``fit``
+        too). Early stopping and ``max_iter`` do not apply: each call is one
+        epoch over its chunk, shuffled in batches of ``batch_size``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data, with the same features as the first.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        The statistics behind ``score_samples`` (``residual_variance_``,
+        ``code_mean_``, ``code_covariance_``) are estimated on the latest
+        chunk with the latest weights, so the last chunk should be a
+        representative one. Each call is atomic, like ``fit``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import Autoencoder
+        >>> X = load_digits().data / 16
+        >>> ae = Autoencoder(n_components=4, random_state=0)
+        >>> for epoch in range(3):
+        ...     for chunk in (X[:900], X[900:]):
+        ...         ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_
+        6
+        """
+        if not hasattr(self, "net_"):
+            self._validate_params()
+        return self._atomically(self._partial_fit, X)
+
+    def _atomically(self, train, X):
         previous = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
         try:
-            self._fit(X)
+            train(X)
         except BaseException:
             for key in [k for k in vars(self) if _is_fitted_name(k)]:
                 delattr(self, key)
@@ -162,51 +210,74 @@ class BaseAutoencoder(
 
     def _fit(self, X):
         continuing = self.warm_start and hasattr(self, "net_")
+        X, data, device, seeds = self._prepare(X, reset=not continuing)
+        if continuing:
+            net = copy.deepcopy(self.net_)
+            net.max_epochs, net.seed, net.verbose = self.max_iter, seeds[1], self.verbose
+        else:
+            net = self._build_net(X, device, *seeds)
+        self._train(net.partial_fit if continuing else net.fit, data)
+        self._report_stopping(net, len(net.history) - (self.n_iter_ if continuing else 0))
+        self._set_fitted(net, X, data)
+        return self
+
+    def _partial_fit(self, X):
+        first = not hasattr(self, "net_")
+        X, data, device, seeds = self._prepare(X, reset=first)
+        if first:
+            net = self._build_net(X, device, *seeds, incremental=True)
+        else:
+            net = copy.deepcopy(self.net_)
+            if net.train_split is not None:  # built by fit with early stopping
+                net.train_split = None
+                net.callbacks = [(n, cb) for n, cb in net.callbacks if n != "stopping"]
+                net.initialize_callbacks()
+            # A new shuffling and corruption stream for every call.
+            net.seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])
+            net.verbose = self.verbose
+        self._train(lambda d: net.partial_fit(d, epochs=1), data)
+        self._set_fitted(net, X, data)
+        return self
+
+    def _prepare(self, X, reset):
+        """Validate ``X`` and the parameters; return X, its tensor, the device and seeds."""
         # Finiteness is checked once, on the float32 copy (_check_finite).
         X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-            reset=not continuing,
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=reset
         )
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(X)
-        # A warm start continues on the device the network already lives on.
-        device = self.net_.device if continuing else self._resolve_device()
-
+        # Continued training stays on the device the network already lives on.
+        device = self._resolve_device() if reset else self.net_.device
         rng = check_random_state(self.random_state)
-        init_seed, train_seed, split_seed = (int(s) for s in rng.randint(2**31 - 1, size=3))
+        seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         data = TensorData(_check_finite(as_float32_tensor(X, device), X))
+        return X, data, device, seeds
 
-        if continuing:
-            net = copy.deepcopy(self.net_)
-            net.max_epochs, net.seed, net.verbose = self.max_iter, train_seed, self.verbose
-        else:
-            net = self._build_net(X, device, init_seed, train_seed, split_seed)
+    def _train(self, run, data):
         try:
-            net.partial_fit(data) if continuing else net.fit(data)
+            run(data)
         except FloatingPointError as exc:
             raise ValueError(
                 f"Training diverged: {exc}. Scale the input (for example with "
                 "StandardScaler) or lower learning_rate_init (now "
                 f"{self.learning_rate_init}). The estimator was left as it was "
-                "before this call to fit."
+                "before this call."
             ) from None
-        self._report_stopping(net, len(net.history) - (self.n_iter_ if continuing else 0))
 
+    def _set_fitted(self, net, X, data):
         self.net_ = net
         self.n_components_ = self._code_width()
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
         for name in ("validation_scores_", "best_validation_score_"):
             self.__dict__.pop(name, None)
-        if self.early_stopping:
-            self.validation_scores_ = [-float(v) for v in net.history[:, "valid_loss"]]
+        valid = [row.get("valid_loss") for row in net.history]
+        if self.early_stopping and all(v is not None for v in valid):
+            self.validation_scores_ = [-float(v) for v in valid]
             self.best_validation_score_ = max(self.validation_scores_)
         vars(self).update(self._fit_scoring(X, data))
-        return self
 
     def _report_stopping(self, net, epochs_run):
         """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
@@ -260,7 +331,7 @@ class BaseAutoencoder(
         """
         return self.fit(X).transform(X)
 
-    def _build_net(self, X, device, init_seed, train_seed, split_seed):
+    def _build_net(self, X, device, init_seed, train_seed, split_seed, incremental=False):
         # torch layers draw default weights from the global generator when
         # built; fork it so that building leaves the user's global stream
         # untouched, then draw the real initial weights from our own seed.
@@ -281,7 +352,10 @@ class BaseAutoencoder(
         )
         # Order matters: EarlyStopping ends an epoch by raising, so the
         # callbacks that must see every finished epoch come before it.
-        callbacks = [("guard", EpochGuard()), ("progress", ProgressLog()), ("stopping", stopping)]
+        callbacks = [("guard", EpochGuard()), ("progress", ProgressLog())]
+        if not incremental:  # partial_fit: one epoch per call, no stopping rule
+            callbacks.append(("stopping", stopping))
+        holdout = self.early_stopping and not incremental
         return AutoencoderNet(
             module=module,
             criterion=self._build_criterion(),
@@ -292,11 +366,7 @@ class BaseAutoencoder(
             lr=self.learning_rate_init,
             max_epochs=self.max_iter,
             batch_size=256 if self.batch_size == "auto" else self.batch_size,
-            train_split=(
-                HoldoutSplit(self.validation_fraction, split_seed)
-                if self.early_stopping
-                else None
-            ),
+            train_split=HoldoutSplit(self.validation_fraction, split_seed) if holdout else None,
             callbacks=callbacks,
             verbose=self.verbose,
             device=device,

@@ -418,3 +418,46 @@ def test_verbose_prints_one_line_per_epoch(estimator, tabular, capsys):
     assert [line.split(":")[0] for line in lines] == ["Epoch 1", "Epoch 2", "Epoch 3"]
     fitted(estimator, tabular, max_iter=3, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------------------ partial_fit
+def test_partial_fit_by_chunks_reaches_a_loss_comparable_to_fit(estimator, tabular):
+    epochs = 15
+    full = fitted(estimator, tabular, max_iter=epochs)
+    chunked = clone(estimator).set_params(n_components=2)
+    for _ in range(epochs):
+        for chunk in np.array_split(tabular, 2):
+            chunked.partial_fit(chunk)
+    assert chunked.n_iter_ == 2 * epochs
+    assert chunked.loss_curve_[-1] < chunked.loss_curve_[0]
+    ratio = chunked.reconstruction_error(tabular).mean() / full.reconstruction_error(tabular).mean()
+    assert ratio < 1.5
+    assert np.all(np.isfinite(chunked.score_samples(tabular)))
+
+
+def test_partial_fit_is_reproducible_and_continues_a_fit(estimator, tabular):
+    runs = []
+    for _ in range(2):
+        model = clone(estimator)
+        for chunk in np.array_split(tabular, 3):
+            model.partial_fit(chunk)
+        runs.append(model.transform(tabular))
+    np.testing.assert_array_equal(*runs)
+    model = fitted(estimator, tabular, early_stopping=True)
+    n_iter = model.n_iter_
+    model.partial_fit(tabular[:50])
+    assert model.n_iter_ == n_iter + 1
+    assert not hasattr(model, "validation_scores_")
+
+
+def test_failed_partial_fit_keeps_the_model(estimator, tabular):
+    model = clone(estimator).partial_fit(tabular)
+    before = model.transform(tabular)
+    state = dict(vars(model))
+    bad = tabular[:20].copy()
+    bad[3, 2] = np.nan
+    for chunk in (bad, tabular[:, :4]):
+        with pytest.raises(ValueError):
+            model.partial_fit(chunk)
+        assert model.n_iter_ == 1 and model.net_ is state["net_"]
+        np.testing.assert_array_equal(model.transform(tabular), before)
