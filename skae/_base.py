@@ -444,14 +444,17 @@ class BaseAutoencoder(
         }
 
     def _fit_residual_variance(self, X, data):
-        total = torch.zeros(X.shape[1], dtype=torch.float64, device=self.net_.device)
+        # One pass in bounded chunks: residual and feature sums of squares.
+        sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self.net_.device)
         for _, _, chunk in self._chunks(X):
-            total += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
-        variance = total.cpu().numpy() / len(X)
+            sums[0] += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
+            sums[1] += chunk.sum(dim=0, dtype=torch.float64)
+            sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
+        residual, total, squares = (sums / len(X)).cpu().numpy()
         # A feature reconstructed perfectly (constant columns) would make the
         # likelihood infinite for any later deviation: floor its variance.
-        scale = float(data.X.var(dim=0, unbiased=False).mean()) if len(X) > 1 else 1.0
-        return np.maximum(variance, 1e-6 * max(scale, 1e-6))
+        scale = float(np.mean(np.maximum(squares - total**2, 0.0))) if len(X) > 1 else 1.0
+        return np.maximum(residual, 1e-6 * max(scale, 1e-6))
 
     def _fit_code_distribution(self, X):
         """Mean and covariance of the training codes: the prior behind ``score_samples``."""
