@@ -6,6 +6,7 @@ into pipelines and ``GridSearchCV``.
 """
 
 from ._autoencoder import Autoencoder
+from ._conditional import ConditionalVAE
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._outlier import OutlierDetector
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Autoencoder",
+    "ConditionalVAE",
     "ContractiveAutoencoder",
     "DenoisingAutoencoder",
     "OutlierDetector",

@@ -69,6 +69,9 @@ class BaseAutoencoder(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "architecture": [StrOptions({"mlp", "conv"})],
+        "image_shape": ["array-like", None],
+        "conv_channels": ["array-like"],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -102,6 +105,7 @@ class BaseAutoencoder(
             self._hidden_sizes(),
             self.n_components,
             activation=self.activation,
+            conv=self._conv(),
         )
 
     def _build_criterion(self):
@@ -150,7 +154,7 @@ class BaseAutoencoder(
         (5, 5)
         """
         self._validate_params()
-        return self._atomically(self._fit, X)
+        return self._atomically(self._fit, X, y)
 
     def partial_fit(self, X, y=None):
         """Train on one chunk of data: one pass (epoch) over ``X``.
@@ -195,12 +199,12 @@ class BaseAutoencoder(
         """
         if not hasattr(self, "net_"):
             self._validate_params()
-        return self._atomically(self._partial_fit, X)
+        return self._atomically(self._partial_fit, X, y)
 
-    def _atomically(self, train, X):
+    def _atomically(self, train, X, y=None):
         previous = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
         try:
-            train(X)
+            train(X, y)
         except BaseException:
             for key in [k for k in vars(self) if _is_fitted_name(k)]:
                 delattr(self, key)
@@ -208,9 +212,9 @@ class BaseAutoencoder(
             raise
         return self
 
-    def _fit(self, X):
+    def _fit(self, X, y=None):
         continuing = self.warm_start and hasattr(self, "net_")
-        X, data, device, seeds = self._prepare(X, reset=not continuing)
+        X, data, device, seeds = self._prepare(X, y, reset=not continuing)
         if continuing:
             net = copy.deepcopy(self.net_)
             net.max_epochs, net.seed, net.verbose = self.max_iter, seeds[1], self.verbose
@@ -221,9 +225,9 @@ class BaseAutoencoder(
         self._set_fitted(net, X, data)
         return self
 
-    def _partial_fit(self, X):
+    def _partial_fit(self, X, y=None):
         first = not hasattr(self, "net_")
-        X, data, device, seeds = self._prepare(X, reset=first)
+        X, data, device, seeds = self._prepare(X, y, reset=first)
         if first:
             net = self._build_net(X, device, *seeds, incremental=True)
         else:
@@ -239,7 +243,7 @@ class BaseAutoencoder(
         self._set_fitted(net, X, data)
         return self
 
-    def _prepare(self, X, reset):
+    def _prepare(self, X, y, reset):
         """Validate ``X`` and the parameters; return X, its tensor, the device and seeds."""
         # Finiteness is checked once, on the float32 copy (_check_finite).
         X = validate_data(
@@ -252,7 +256,7 @@ class BaseAutoencoder(
         device = self._resolve_device() if reset else self.net_.device
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
-        data = TensorData(_check_finite(as_float32_tensor(X, device), X))
+        data = TensorData(_check_finite(self._module_input(X, y, device, reset), X))
         return X, data, device, seeds
 
     def _train(self, run, data):
@@ -399,7 +403,54 @@ class BaseAutoencoder(
         sizes = self.hidden_layer_sizes
         return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
 
+    def _conv(self):
+        """``(image_shape, conv_channels)`` for the conv architecture, else None."""
+        if self.architecture != "conv":
+            return None
+        return tuple(int(s) for s in self.image_shape), tuple(int(c) for c in self.conv_channels)
+
+    def _check_image(self, n_features):
+        if self.image_shape is None:
+            if self.architecture == "conv":
+                raise ValueError(
+                    "architecture='conv' needs image_shape=(channels, height, width) to "
+                    "lay out each row as an image."
+                )
+            return
+        shape = tuple(self.image_shape)
+        if len(shape) != 3 or not all(isinstance(s, Integral) and s >= 1 for s in shape):
+            raise ValueError(
+                "image_shape must be three positive integers (channels, height, width), "
+                f"got {self.image_shape!r}."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape={shape} describes rows of {int(np.prod(shape))} values "
+                f"(channels x height x width), but X has {n_features} features."
+            )
+        channels = tuple(self.conv_channels)
+        if self.architecture == "conv" and (
+            not channels or not all(isinstance(c, Integral) and c >= 1 for c in channels)
+        ):
+            raise ValueError(
+                "conv_channels must be a non-empty tuple of positive integers, got "
+                f"{self.conv_channels!r}."
+            )
+
+    def _widest_layer(self):
+        """Largest activation width per row: sizes the inference chunks."""
+        widths = [self.n_features_in_, self.n_components_, *self._hidden_sizes()]
+        conv = self._conv()
+        if conv is not None:
+            (_, height, width), channels = conv
+            for i, c in enumerate(channels, start=1):
+                height, width = (height + 1) // 2, (width + 1) // 2
+                # The decoder's output before cropping can be twice as tall.
+                widths.append(c * height * width * 4 ** (i == 1))
+        return max(widths)
+
     def _check_architecture(self, n_samples, n_features):
+        self._check_image(n_features)
         sizes = self._hidden_sizes()
         if not all(isinstance(h, Integral) and h >= 1 for h in sizes):
             raise ValueError(
@@ -468,8 +519,16 @@ class BaseAutoencoder(
         return {"code_mean_": mean, "code_covariance_": covariance}
 
     # -------------------------------------------------------------- inference
+    def _module_input(self, X, y, device, reset):
+        """The float32 tensor the network trains on: ``X`` (a conditional model adds ``y``)."""
+        return as_float32_tensor(X, device)
+
+    def _module_width(self):
+        """Width of the network's input rows."""
+        return self.n_features_in_
+
     def _code_width(self):
-        probe = torch.zeros(1, self.n_features_in_, device=self.net_.device)
+        probe = torch.zeros(1, self._module_width(), device=self.net_.device)
         with torch.no_grad():
             return int(self.net_.module_.eval().encode(probe).shape[1])
 
@@ -492,7 +551,7 @@ class BaseAutoencoder(
         """
         module = self.net_.module_
         module.eval()
-        widest = max(X.shape[1], self.n_features_in_, self.n_components_, *self._hidden_sizes())
+        widest = max(X.shape[1], self._widest_layer())
         rows = max(1, _INFERENCE_BUDGET // (widest * copies))
         with torch.no_grad():
             for start in range(0, X.shape[0], rows):

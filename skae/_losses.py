@@ -225,10 +225,14 @@ def gaussian_kl(mean, log_var):
 def log_likelihood(module, z, x):
     """``log p(x | z)`` summed over features, with all constants (nats).
 
+    For a conditional module, ``x`` ends with the one-hot label, which
+    conditions the decoder and is not part of the likelihood.
+
     ``z`` may carry leading sample dimensions in front of ``x``'s batch
     dimension; ``x`` broadcasts against the decoder output.
     """
-    out = module.decoder_output(z)
+    x, label = module.split(x)
+    out = module.decoder_output(z, label)
     if module.likelihood == "bernoulli":
         # From logits: -BCE, never log(sigmoid(.)), which underflows.
         return -torch.nn.functional.binary_cross_entropy_with_logits(

@@ -21,9 +21,12 @@ from torch import nn
 __all__ = [
     "ACTIVATIONS",
     "AutoencoderOutput",
+    "ConvDecoder",
+    "ConvEncoder",
     "MLPAutoencoder",
     "TopK",
     "VAEModule",
+    "decoder_stack",
     "VAEOutput",
     "init_parameters",
     "make_activation",
@@ -74,6 +77,90 @@ def mlp(sizes, activation, last_activation=None):
     return nn.Sequential(*layers)
 
 
+def _halved(size, times):
+    for _ in range(times):
+        size = (size + 1) // 2
+    return size
+
+
+class ConvEncoder(nn.Module):
+    """Flat rows -> images -> stride-2 convolutions -> flat features.
+
+    Each ``Conv2d(kernel 3, stride 2, padding 1)`` halves the height and the
+    width, rounding up, so any image size works (7 -> 4 -> 2 -> 1).
+
+    Parameters
+    ----------
+    image_shape : (channels, height, width)
+        How each flat row of ``channels * height * width`` values is laid out
+        (C-order, as ``X.reshape(n, channels, height, width)``).
+    channels : sequence of int
+        Output channels of each convolution, input side first.
+    activation : str
+        Activation after each convolution.
+    """
+
+    def __init__(self, image_shape, channels, activation):
+        super().__init__()
+        self.image_shape = tuple(int(s) for s in image_shape)
+        layers, previous = [], self.image_shape[0]
+        for width in channels:
+            layers += [nn.Conv2d(previous, int(width), 3, stride=2, padding=1),
+                       make_activation(activation)]
+            previous = int(width)
+        self.convolutions = nn.Sequential(*layers)
+        _, height, width = self.image_shape
+        self.out_shape = (previous, _halved(height, len(channels)), _halved(width, len(channels)))
+        self.out_features = math.prod(self.out_shape)
+
+    def forward(self, x):
+        lead = x.shape[:-1]
+        return self.convolutions(x.reshape(-1, *self.image_shape)).reshape(*lead, -1)
+
+
+class ConvDecoder(nn.Module):
+    """Flat features -> transposed convolutions mirroring :class:`ConvEncoder` -> flat rows.
+
+    Each ``ConvTranspose2d(kernel 3, stride 2, padding 1, output_padding 1)``
+    doubles the height and the width; the last one outputs the image's
+    channels, linear, and the result is cropped to the image's size (the
+    encoder rounded odd sizes up).
+    """
+
+    def __init__(self, image_shape, channels, activation):
+        super().__init__()
+        self.image_shape = tuple(int(s) for s in image_shape)
+        n_channels, height, width = self.image_shape
+        widths = [int(c) for c in channels][::-1] + [n_channels]
+        self.in_shape = (widths[0], _halved(height, len(channels)), _halved(width, len(channels)))
+        self.in_features = math.prod(self.in_shape)
+        layers = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers.append(nn.ConvTranspose2d(a, b, 3, stride=2, padding=1, output_padding=1))
+            if i < len(widths) - 2:
+                layers.append(make_activation(activation))
+        self.deconvolutions = nn.Sequential(*layers)
+
+    def forward(self, h):
+        lead = h.shape[:-1]
+        images = self.deconvolutions(h.reshape(-1, *self.in_shape))
+        _, height, width = self.image_shape
+        return images[:, :, :height, :width].reshape(*lead, -1)
+
+
+def decoder_stack(n_in, hidden, n_features, activation, conv=None):
+    """The decoder from a code of width ``n_in`` to ``n_features`` outputs.
+
+    ``conv`` is ``(image_shape, channels)`` for a transposed-convolution back
+    end after the dense layers, or None for a plain MLP.
+    """
+    if conv is None:
+        return mlp([n_in, *hidden[::-1], n_features], activation)
+    back = ConvDecoder(*conv, activation)
+    dense = mlp([n_in, *hidden[::-1], back.in_features], activation)
+    return nn.Sequential(dense, make_activation(activation), back)
+
+
 class MLPAutoencoder(nn.Module):
     """Fully connected autoencoder whose decoder mirrors its encoder.
 
@@ -90,6 +177,9 @@ class MLPAutoencoder(nn.Module):
         Activation between hidden layers (a key of ``ACTIVATIONS``).
     code_activation : nn.Module or None, default=None
         Applied to the code layer; ``None`` leaves the code linear, as PCA's.
+    conv : (image_shape, channels) or None, default=None
+        Put a :class:`ConvEncoder` in front of the encoder's dense layers and
+        a :class:`ConvDecoder` after the decoder's: rows are images.
     """
 
     def __init__(
@@ -99,13 +189,19 @@ class MLPAutoencoder(nn.Module):
         n_components,
         activation="relu",
         code_activation=None,
+        conv=None,
     ):
         super().__init__()
         hidden = [int(h) for h in hidden_layer_sizes]
-        self.encoder = mlp(
-            [n_features, *hidden, n_components], activation, code_activation
-        )
-        self.decoder = mlp([n_components, *hidden[::-1], n_features], activation)
+        if conv is None:
+            self.encoder = mlp([n_features, *hidden, n_components], activation, code_activation)
+        else:
+            front = ConvEncoder(*conv, activation)
+            self.encoder = nn.Sequential(
+                front,
+                mlp([front.out_features, *hidden, n_components], activation, code_activation),
+            )
+        self.decoder = decoder_stack(n_components, hidden, n_features, activation, conv)
 
     def encode(self, x):
         return self.encoder(x)
@@ -174,16 +270,24 @@ class VAEModule(nn.Module):
         activation="relu",
         likelihood="gaussian",
         decoder_std=None,
+        conv=None,
+        n_classes=0,
     ):
         super().__init__()
         hidden = [int(h) for h in hidden_layer_sizes]
-        trunk = [n_features, *hidden]
+        self.n_features = int(n_features)
+        self.n_classes = int(n_classes)
+        self.front = nn.Identity() if conv is None else ConvEncoder(*conv, activation)
+        width = n_features if conv is None else self.front.out_features
+        trunk = [width + self.n_classes, *hidden]
         self.encoder = mlp(trunk, activation)
         if hidden:
             self.encoder.append(make_activation(activation))
         self.mean_head = nn.Linear(trunk[-1], n_components)
         self.log_var_head = nn.Linear(trunk[-1], n_components)
-        self.decoder = mlp([n_components, *hidden[::-1], n_features], activation)
+        self.decoder = decoder_stack(
+            n_components + self.n_classes, hidden, n_features, activation, conv
+        )
         self.likelihood = likelihood
         if likelihood == "gaussian" and decoder_std is None:
             self.log_std = nn.Parameter(torch.zeros(n_features))
@@ -191,26 +295,38 @@ class VAEModule(nn.Module):
             std = 1.0 if decoder_std is None else float(decoder_std)
             self.register_buffer("log_std", torch.full((n_features,), math.log(std)))
 
-    def posterior(self, x):
-        """Mean and log-variance of ``q(z | x)``."""
-        h = self.encoder(x)
+    def split(self, inputs):
+        """``(x, one-hot label or None)``: a conditional module's rows end with the label."""
+        if not self.n_classes:
+            return inputs, None
+        return inputs[..., : self.n_features], inputs[..., self.n_features :]
+
+    def posterior(self, inputs):
+        """Mean and log-variance of ``q(z | x)`` (``q(z | x, y)`` when conditional)."""
+        x, label = self.split(inputs)
+        h = self.front(x)
+        if label is not None:
+            h = torch.cat([h, label], dim=-1)
+        h = self.encoder(h)
         return self.mean_head(h), self.log_var_head(h)
 
-    def encode(self, x):
-        return self.posterior(x)[0]
+    def encode(self, inputs):
+        return self.posterior(inputs)[0]
 
-    def decoder_output(self, z):
-        """Gaussian mean or Bernoulli logits of ``p(x | z)``."""
+    def decoder_output(self, z, label=None):
+        """Gaussian mean or Bernoulli logits of ``p(x | z)`` (``p(x | z, y)``)."""
+        if label is not None:
+            z = torch.cat([z, label.expand(*z.shape[:-1], label.shape[-1])], dim=-1)
         return self.decoder(z)
 
-    def decode(self, z):
+    def decode(self, z, label=None):
         """The decoder mean: probabilities for the Bernoulli likelihood."""
-        out = self.decoder(z)
+        out = self.decoder_output(z, label)
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
 
-    def forward(self, x):
-        mean, log_var = self.posterior(x)
-        return VAEOutput(self.decode(mean), mean, log_var)
+    def forward(self, inputs):
+        mean, log_var = self.posterior(inputs)
+        return VAEOutput(self.decode(mean, self.split(inputs)[1]), mean, log_var)
 
 
 _SEEDED_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)

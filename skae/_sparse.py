@@ -100,6 +100,9 @@ class SparseAutoencoder(BaseAutoencoder):
         n_components=32,
         hidden_layer_sizes=(64,),
         activation="relu",
+        architecture="mlp",
+        image_shape=None,
+        conv_channels=(16, 32, 64),
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,
@@ -139,6 +142,7 @@ class SparseAutoencoder(BaseAutoencoder):
             self._hidden_sizes(),
             self.n_components,
             activation=self.activation,
+            conv=self._conv(),
             code_activation=code_activation,
         )
 

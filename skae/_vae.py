@@ -112,6 +112,9 @@ class VAE(BaseAutoencoder):
         n_components=2,
         hidden_layer_sizes=(64,),
         activation="relu",
+        architecture="mlp",
+        image_shape=None,
+        conv_channels=(16, 32, 64),
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,
@@ -138,6 +141,7 @@ class VAE(BaseAutoencoder):
             self._hidden_sizes(),
             self.n_components,
             activation=self.activation,
+            conv=self._conv(),
             likelihood=self.likelihood,
             decoder_std=self.decoder_std,
         )
@@ -185,7 +189,11 @@ class VAE(BaseAutoencoder):
         >>> vae.score_samples(X[:3]).shape
         (3,)
         """
-        X = self._validate_X(X)
+        return self._bound(self._validate_X(X))
+
+    def _bound(self, inputs):
+        """The importance-weighted bound for rows of the network's input."""
+        X = inputs
         module, device = self.net_.module_, self.net_.device
         k, width = self.n_importance_samples, self.n_components_
         per_chunk = min(k, _MAX_SAMPLES_PER_CHUNK)
@@ -243,12 +251,17 @@ class VAE(BaseAutoencoder):
         z = torch.randn(n_samples, self.n_components_, generator=generator)
         with torch.no_grad():
             mean = module.decode(z.to(device)).cpu()
-            if noise and module.likelihood == "bernoulli":
-                mean = torch.bernoulli(mean, generator=generator)
-            elif noise:
-                std = torch.exp(module.log_std).cpu()
-                mean = mean + std * torch.randn(mean.shape, generator=generator)
+        mean = self._observation_noise(mean, generator) if noise else mean
         return mean.double().numpy()
+
+    def _observation_noise(self, mean, generator):
+        """A draw from ``p(x | z)`` given its mean: 0/1 for Bernoulli, mean + std * eps."""
+        module = self.net_.module_
+        with torch.no_grad():
+            if module.likelihood == "bernoulli":
+                return torch.bernoulli(mean, generator=generator)
+            std = torch.exp(module.log_std).detach().cpu()
+            return mean + std * torch.randn(mean.shape, generator=generator)
 
     def interpolate(self, x_start, x_end, n_steps=8):
         """Decode the straight line between the codes of two rows.
