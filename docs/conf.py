@@ -38,7 +38,6 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.xref_missing"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False

@@ -322,7 +322,7 @@ class BaseAutoencoder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Codes of the training rows from the fitted encoder.
 
         Examples
@@ -580,7 +580,7 @@ class BaseAutoencoder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Codes, float32 for float32 input and float64 otherwise.
 
         Examples
@@ -600,12 +600,12 @@ class BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, typically from ``transform``.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in)
             Reconstructions, float32 for float32 codes and float64 otherwise.
 
         Examples

@@ -184,7 +184,7 @@ class ConditionalVAE(VAE):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Codes, float32 for float32 input and float64 otherwise.
 
         Examples
@@ -206,14 +206,14 @@ class ConditionalVAE(VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes.
         y : array-like of shape (n_samples,) or a single label
             The classes to decode them as (required).
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in)
             Decoder means (probabilities for the Bernoulli likelihood).
 
         Examples
@@ -363,7 +363,7 @@ class ConditionalVAE(VAE):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features_in)
             The samples, float64.
         y : ndarray of shape (n_samples,)
             Their labels (as ``GaussianMixture.sample`` returns its
@@ -408,7 +408,7 @@ class ConditionalVAE(VAE):
 
         Returns
         -------
-        X : ndarray of shape (n_steps, n_features_in_)
+        X : ndarray of shape (n_steps, n_features_in)
             Decoded points, float64.
 
         Examples
@@ -496,7 +496,7 @@ class ConditionalVAE(VAE):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Codes of the training rows.
 
         Examples

@@ -69,7 +69,7 @@ COMMON_ATTRIBUTES = """\
         The trained skorch net; its PyTorch module is ``net_.module_``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Names of features seen during fit, when ``X`` has string column names.
     n_components_ : int
         Width of the fitted code.
@@ -86,12 +86,12 @@ COMMON_ATTRIBUTES = """\
         whose weights the estimator keeps."""
 
 RESIDUAL_ATTRIBUTES = """\
-    residual_variance_ : ndarray of shape (n_features_in_,)
+    residual_variance_ : ndarray of shape (n_features_in,)
         Per-feature variance of the reconstruction residual on the training
         data: the noise model behind ``score_samples``.
-    code_mean_ : ndarray of shape (n_components_,)
+    code_mean_ : ndarray of shape (n_components,)
         Mean of the training codes.
-    code_covariance_ : ndarray of shape (n_components_, n_components_)
+    code_covariance_ : ndarray of shape (n_components, n_components)
         Covariance of the training codes (Ledoit-Wolf shrunk): with
         ``code_mean_``, the Gaussian density of codes in ``score_samples``."""
 

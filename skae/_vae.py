@@ -229,7 +229,7 @@ class VAE(BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features_in)
             The samples, float64.
 
         Examples
@@ -275,7 +275,7 @@ class VAE(BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_steps, n_features_in_)
+        X : ndarray of shape (n_steps, n_features_in)
             ``inverse_transform((1 - t) * z_start + t * z_end)`` for ``t`` from
             0 to 1, float64.
 
