@@ -254,6 +254,8 @@ def _encode_value(owner, key, value):
         return [_encode_value(owner, key, v) for v in value]
     if isinstance(value, np.ndarray) and value.dtype == object:
         return {"__object_array__": [_encode_value(owner, key, v) for v in value.tolist()]}
+    if isinstance(value, np.ndarray) and value.dtype.kind == "U":
+        return {"__str_array__": value.tolist(), "dtype": value.dtype.str}
     raise TypeError(
         f"{owner}.{key}={value!r} cannot be saved safely (only numbers, strings, "
         "booleans, None, tuples and lists are): pass a plain value, e.g. an optimizer "
@@ -283,6 +285,8 @@ def _decode(value, registry):
     if isinstance(value, dict):
         if "__tuple__" in value:
             return tuple(_decode(v, registry) for v in value["__tuple__"])
+        if "__str_array__" in value:
+            return np.array(value["__str_array__"], dtype=np.dtype(value["dtype"]))
         if "__object_array__" in value:
             return np.array(_decode(value["__object_array__"], registry), dtype=object)
         if "__estimator__" in value:

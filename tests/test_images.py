@@ -112,18 +112,20 @@ def test_image_corruptions_act_per_pixel():
     assert abs((masked == 0).float().mean().item() - 0.3) < 0.01
 
 
-@pytest.mark.parametrize("noise", ["salt_and_pepper", "masking"])
+@pytest.mark.parametrize("noise", ["salt_and_pepper"])
 def test_conv_dae_denoises_held_out_digits(split, noise):
     X_train, X_test, _, _ = split
     model = quiet_fit(
-        DenoisingAutoencoder(noise=noise, noise_level=0.2, n_components=16, **TRAIN), X_train
+        DenoisingAutoencoder(noise=noise, noise_level=0.2, n_components=16,
+                             **{**TRAIN, "max_iter": 10}),
+        X_train,
     )
     rng = np.random.default_rng(1)
     noisy = X_test.copy()
     hit = rng.random(X_test.shape) < 0.2
     noisy[hit] = rng.integers(0, 2, hit.sum()) if noise == "salt_and_pepper" else 0.0
     denoised = model.inverse_transform(model.transform(noisy))
-    assert psnr(X_test, denoised) > psnr(X_test, noisy) + 0.5
+    assert psnr(X_test, denoised) > psnr(X_test, noisy) + 1.0
 
 
 @pytest.fixture(scope="module")
