@@ -58,6 +58,8 @@ _OPTIMIZERS = {
 # Inference runs in chunks of at most this many activations (rows x widest
 # layer): about 16 MB of float32, whatever the number of rows.
 _INFERENCE_BUDGET = 1 << 22
+# At most this many (evenly spaced) training rows estimate the code distribution.
+_CODE_STATISTICS_ROWS = 100_000
 
 
 class BaseAutoencoder(
@@ -509,7 +511,11 @@ class BaseAutoencoder(
 
     def _fit_code_distribution(self, X):
         """Mean and covariance of the training codes: the prior behind ``score_samples``."""
-        codes = self._map_batches(self.net_.module_.encode, X, self.n_components_, np.float64)
+        # 100k rows estimate a code covariance well; a strided view of larger
+        # data keeps this step's memory bounded (no copy of X).
+        step = -(-len(X) // _CODE_STATISTICS_ROWS)
+        rows = X[::step]
+        codes = self._map_batches(self.net_.module_.encode, rows, self.n_components_, np.float64)
         # Ledoit-Wolf shrinkage keeps the covariance well conditioned when
         # codes are wide (sparse, over-complete) or have dead or constant units.
         covariance, _ = ledoit_wolf(codes)
