@@ -713,18 +713,18 @@ class BaseAutoencoder(
         # unlike log N(z; m, S) this does not reward a model for shrinking
         # its codes, so ``score`` still compares models fairly.
         cholesky = np.linalg.cholesky(self.code_covariance_)
-        whitener = torch.as_tensor(
-            np.linalg.inv(cholesky).T, dtype=torch.float32, device=device
-        )
-        mean = torch.as_tensor(self.code_mean_, dtype=torch.float32, device=device)
+        whitener = torch.as_tensor(np.linalg.inv(cholesky).T, dtype=torch.float64, device=device)
+        mean = torch.as_tensor(self.code_mean_, dtype=torch.float64, device=device)
         constant = -0.5 * len(self.code_mean_) * np.log(2 * np.pi)
 
         def log_density(xb):
             out = self.net_.module_(xb)
             residual = (out.reconstruction - xb).square().flatten(1)
-            whitened = (out.code - mean) @ whitener
+            # In float64: the small whitening product then does not depend on
+            # how many rows share the batch.
+            whitened = (out.code.double() - mean) @ whitener
             code = constant - 0.5 * whitened.square().sum(dim=1)
-            return gaussian_log_likelihood(residual, variance) + code
+            return gaussian_log_likelihood(residual, variance).double() + code
 
         return self._map_batches(log_density, X, 1, np.float64).ravel()
 

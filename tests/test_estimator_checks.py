@@ -11,7 +11,22 @@ _NEEDS_LABELS = (
     "calls transform(X) without labels; ConditionalVAE encodes q(z | x, y) and "
     "needs transform(X, y)"
 )
+_FLOAT32_SUBSET = (
+    "float32 network: a row scored alone or in a batch agrees to ~1e-6 relative "
+    "(BLAS kernels differ with the row count), not to the check's 1e-7"
+)
 EXPECTED_FAILED_CHECKS = {
+    **{
+        name: {"check_methods_subset_invariance": _FLOAT32_SUBSET}
+        for name in (
+            "Autoencoder",
+            "DenoisingAutoencoder",
+            "SparseAutoencoder-kl",
+            "SparseAutoencoder-topk",
+            "ContractiveAutoencoder-exact",
+            "ContractiveAutoencoder-stochastic",
+        )
+    },
     "ConditionalVAE-gaussian": {
         check: _NEEDS_LABELS
         for check in (
