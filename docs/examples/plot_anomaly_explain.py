@@ -8,15 +8,21 @@ flagged row with :meth:`~skae.OutlierDetector.explain`. Column names come from
 the DataFrame the detector was fitted on.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skae import Autoencoder, OutlierDetector
+
+# Early stopping may still run all max_iter epochs; that is fine for this demo.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 data = load_breast_cancer(as_frame=True)
 X, malignant = data.data, data.target == 0
