@@ -11,7 +11,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import _check_finite, store_parameters
 from ._docstrings import fill_doc
-from ._modules import VAEModule
 from ._vae import VAE
 
 __all__ = ["ConditionalVAE"]
@@ -110,17 +109,8 @@ class ConditionalVAE(VAE):
         store_parameters(self, locals())
 
     # ------------------------------------------------------------------ hooks
-    def _build_module(self, n_features):
-        return VAEModule(
-            n_features,
-            self._hidden_sizes(),
-            self.n_components,
-            activation=self.activation,
-            likelihood=self.likelihood,
-            decoder_std=self.decoder_std,
-            conv=self._conv(),
-            n_classes=len(self.classes_),
-        )
+    def _n_classes(self):
+        return len(self.classes_)
 
     def _module_input(self, X, y, device, reset):
         if y is None:
@@ -138,10 +128,7 @@ class ConditionalVAE(VAE):
         return torch.from_numpy(self._with_labels(X, y, np.float32)).to(device)
 
     def _module_width(self):
-        return self.n_features_in_ + len(self.classes_)
-
-    def _fit_scoring(self, X, data):
-        return {}
+        return self.n_features_in_ + self._n_classes()
 
     # ---------------------------------------------------------------- helpers
     def _one_hot(self, y, n_rows):

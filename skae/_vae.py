@@ -144,7 +144,12 @@ class VAE(BaseAutoencoder):
             conv=self._conv(),
             likelihood=self.likelihood,
             decoder_std=self.decoder_std,
+            n_classes=self._n_classes(),
         )
+
+    def _n_classes(self):
+        """Width of the one-hot label the module is conditioned on (0: unconditional)."""
+        return 0
 
     def _build_criterion(self):
         return VAELoss(self.beta)
