@@ -10,6 +10,7 @@ from ._conditional import ConditionalVAE
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
 from ._outlier import OutlierDetector
+from ._parallel import DataParallelContext, data_parallel
 from ._persistence import load, save
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
@@ -20,11 +21,13 @@ __all__ = [
     "Autoencoder",
     "ConditionalVAE",
     "ContractiveAutoencoder",
+    "DataParallelContext",
     "DenoisingAutoencoder",
     "OutlierDetector",
     "SparseAutoencoder",
     "VAE",
     "__version__",
+    "data_parallel",
     "load",
     "save",
 ]

@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 from skorch.utils import noop
 
+from . import _parallel
 from ._losses import ReconstructionLoss, gaussian_log_likelihood
 from ._modules import ACTIVATIONS, MLPAutoencoder, init_parameters
 from ._net import (
@@ -259,6 +260,9 @@ class BaseAutoencoder(
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         data = TensorData(_check_finite(self._module_input(X, y, device, reset), X))
+        # Under data_parallel(): one model, so one set of seeds and one data set.
+        seeds = _parallel.agree_on_seeds(seeds)
+        _parallel.check_same_data(data.X)
         return X, data, device, seeds
 
     def _train(self, run, data):

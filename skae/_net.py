@@ -27,9 +27,12 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
+from . import _parallel
+
 __all__ = [
     "AutoencoderNet",
     "EpochGuard",
+    "LossAverage",
     "HoldoutSplit",
     "ProgressLog",
     "TensorBatches",
@@ -58,13 +61,17 @@ class TensorBatches:
     Each pass over it is one epoch. With ``shuffle=True`` every epoch draws a
     new permutation from ``generator``; the last, possibly smaller, batch is
     kept.
+
+    With a ``parallel`` context (:mod:`._parallel`), each global batch is
+    split between the processes and this process yields only its share.
     """
 
-    def __init__(self, data, batch_size, shuffle=False, generator=None):
+    def __init__(self, data, batch_size, shuffle=False, generator=None, parallel=None):
         self.data = data
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.parallel = parallel
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -74,11 +81,18 @@ class TensorBatches:
         if self.shuffle:
             order = torch.randperm(n, generator=self.generator)
             indices = order if indices is None else indices[order]
+        if self.parallel is not None and indices is None:
+            indices = torch.arange(n)
         if indices is not None:
             indices = indices.to(X.device)
         for start in range(0, n, self.batch_size):
             stop = start + self.batch_size
-            batch = X[start:stop] if indices is None else X[indices[start:stop]]
+            if indices is None:
+                batch = X[start:stop]
+            elif self.parallel is None:
+                batch = X[indices[start:stop]]
+            else:
+                batch = X[_parallel.shard(indices[start:stop], self.parallel)]
             yield batch, batch
 
 
@@ -149,6 +163,23 @@ class EpochGuard(Callback):
         )
 
 
+class LossAverage(Callback):
+    """Under data-parallel training, replaces each epoch's losses by their mean over processes.
+
+    Every process then sees the same losses, so early stopping, the
+    divergence check and the reports take the same decision everywhere.
+    Runs after skorch's scoring callbacks record the losses.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if _parallel.current() is None:
+            return
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            if key in row:
+                net.history.record(key, _parallel.average(row[key]))
+
+
 class ProgressLog(Callback):
     """One plain line per epoch when the net is verbose, in place of skorch's table."""
 
@@ -181,11 +212,15 @@ class AutoencoderNet(NeuralNet):
         # attributes afterwards.
         self.corruption = corruption
         self.seed = seed
+        self.parallel_ = None
         super().__init__(*args, **kwargs)
 
     def get_default_callbacks(self):
         # The estimators report progress with ProgressLog, not skorch's table.
-        return [(name, cb) for name, cb in super().get_default_callbacks() if name != "print_log"]
+        defaults = [
+            (name, cb) for name, cb in super().get_default_callbacks() if name != "print_log"
+        ]
+        return [*defaults, ("average_losses", LossAverage())]
 
     def initialize_module(self):
         super().initialize_module()
@@ -197,14 +232,30 @@ class AutoencoderNet(NeuralNet):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         device = torch.device(self.device)
+        # Under data_parallel(): the context and the DistributedDataParallel
+        # wrapper, held in a plain object (skorch registers module attributes).
+        self.parallel_ = None
+        noise_seed = self.seed + 1
+        context = _parallel.current()
+        if context is not None:
+            if context.backend == "nccl" and device.type != "cuda":
+                raise ValueError(
+                    "data_parallel() with the nccl backend trains on GPUs, but the "
+                    f"estimator's device is {self.device!r}; use device='cuda' or 'auto'."
+                )
+            self.parallel_ = _parallel.Replica(context, _parallel.wrap(self.module_))
+            noise_seed = _parallel.rank_seed(noise_seed, context)
+        # Every process shuffles with the same stream: each global batch is
+        # the same everywhere and split between the processes.
         self.shuffle_generator_ = torch.Generator().manual_seed(self.seed)
-        self.noise_generator_ = torch.Generator(device=device).manual_seed(self.seed + 1)
+        self.noise_generator_ = torch.Generator(device=device).manual_seed(noise_seed)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
-        # Generators are only needed while training; dropping them keeps the
-        # fitted net picklable across devices.
+        # Generators and the process group's wrapper are only needed while
+        # training; dropping them keeps the fitted net picklable across devices.
         self.shuffle_generator_ = self.noise_generator_ = None
+        self.parallel_ = None
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
@@ -218,6 +269,7 @@ class AutoencoderNet(NeuralNet):
             batch_size,
             shuffle=training,
             generator=self.shuffle_generator_ if training else None,
+            parallel=self.parallel_.context if training and self.parallel_ else None,
         )
 
     def train_step_single(self, batch, **fit_params):
@@ -228,7 +280,10 @@ class AutoencoderNet(NeuralNet):
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
-        output = self.infer(inputs, **fit_params)
+        if self.parallel_ is not None:  # DistributedDataParallel averages gradients
+            output = self.parallel_.module(inputs, **fit_params)
+        else:
+            output = self.infer(inputs, **fit_params)
         loss = self.get_loss(output, target, X=inputs, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": output}
