@@ -36,6 +36,17 @@ class DataParallelContext:
         Index of this process on its machine (its GPU when training on CUDA).
     backend : str
         The ``torch.distributed`` backend: ``"nccl"`` (GPUs) or ``"gloo"`` (CPU).
+
+    See Also
+    --------
+    data_parallel : The block that yields it.
+
+    Examples
+    --------
+    >>> from skae import DataParallelContext
+    >>> ctx = DataParallelContext(rank=1, world_size=4, local_rank=1, backend="nccl")
+    >>> ctx.is_main
+    False
     """
 
     rank: int
@@ -45,7 +56,14 @@ class DataParallelContext:
 
     @property
     def is_main(self):
-        """True on process 0, the one that should save models and print reports."""
+        """True on process 0, the one that should save models and print reports.
+
+        Examples
+        --------
+        >>> from skae import DataParallelContext
+        >>> DataParallelContext(rank=0, world_size=2, local_rank=0, backend="gloo").is_main
+        True
+        """
         return self.rank == 0
 
 
