@@ -257,6 +257,11 @@ class AutoencoderNet(NeuralNet):
         self.shuffle_generator_ = self.noise_generator_ = None
         self.parallel_ = None
 
+    def _parallel_context(self):
+        # getattr: nets pickled by skae versions without data-parallel training.
+        replica = getattr(self, "parallel_", None)
+        return None if replica is None else replica.context
+
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
             return X
@@ -269,7 +274,7 @@ class AutoencoderNet(NeuralNet):
             batch_size,
             shuffle=training,
             generator=self.shuffle_generator_ if training else None,
-            parallel=self.parallel_.context if training and self.parallel_ else None,
+            parallel=self._parallel_context() if training else None,
         )
 
     def train_step_single(self, batch, **fit_params):
@@ -280,7 +285,7 @@ class AutoencoderNet(NeuralNet):
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
-        if self.parallel_ is not None:  # DistributedDataParallel averages gradients
+        if self._parallel_context() is not None:  # DDP averages the gradients
             output = self.parallel_.module(inputs, **fit_params)
         else:
             output = self.infer(inputs, **fit_params)

@@ -183,10 +183,14 @@ def check_same_data(tensor):
     context = current()
     if context is None:
         return
+    # A weighted row sum, and its sum weighted by position: order-sensitive,
+    # and no copy of the data (one float per row).
+    rows = tensor.flatten(1) @ torch.linspace(1, 2, tensor[0].numel(), device=tensor.device)
+    position = torch.arange(len(rows), device=tensor.device, dtype=torch.float64) / len(rows)
     fingerprint = (
         tuple(tensor.shape),
-        float(tensor.sum(dtype=torch.float64)),
-        float(tensor.square().sum(dtype=torch.float64)),
+        float(rows.sum(dtype=torch.float64)),
+        float((rows.double() * position).sum()),
     )
     everyone = [None] * context.world_size
     dist.all_gather_object(everyone, fingerprint)

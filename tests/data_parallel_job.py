@@ -80,6 +80,11 @@ def main(out, device):
             skae.Autoencoder(max_iter=1, device=device).fit(X[: 100 + ctx.rank])
         except ValueError as exc:
             (out / f"mismatch_rank{ctx.rank}.txt").write_text(str(exc))
+        # The same rows in another order are refused too.
+        try:
+            skae.Autoencoder(max_iter=1, device=device).fit(X[::-1] if ctx.rank else X)
+        except ValueError as exc:
+            (out / f"order_rank{ctx.rank}.txt").write_text(str(exc))
 
 
 if __name__ == "__main__":

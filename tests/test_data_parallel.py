@@ -120,6 +120,8 @@ def test_different_data_on_the_processes_is_refused_everywhere(cpu_job):
         message = (out / f"mismatch_rank{rank}.txt").read_text()
         assert "every process to fit on the same data" in message
         assert "process 0: 100 x 64" in message and "process 1: 101 x 64" in message
+        reordered = (out / f"order_rank{rank}.txt").read_text()
+        assert "same data, in the same order" in reordered
 
 
 @needs_gloo
