@@ -128,24 +128,60 @@ class SparsityLoss(PenalizedLoss):
 
 
 # ----------------------------------------------------------------- contraction
+# a'(u) of elementwise activations, from the module, its input u and output h.
 _DERIVATIVES = {
-    nn.Sigmoid: lambda u, h: h * (1 - h),
-    nn.Tanh: lambda u, h: 1 - h * h,
-    nn.ReLU: lambda u, h: (u > 0).to(u.dtype),
-    nn.Identity: lambda u, h: torch.ones_like(u),
+    nn.Sigmoid: lambda m, u, h: h * (1 - h),
+    nn.Tanh: lambda m, u, h: 1 - h * h,
+    nn.ReLU: lambda m, u, h: (u > 0).to(u.dtype),
+    nn.LeakyReLU: lambda m, u, h: torch.where(u > 0, 1.0, m.negative_slope).to(u.dtype),
+    nn.ELU: lambda m, u, h: torch.where(u > 0, torch.ones_like(h), h + m.alpha),
+    nn.Identity: lambda m, u, h: torch.ones_like(u),
 }
 
 
-def _single_layer(encoder):
-    """``(linear, activation)`` when ``encoder`` is one Linear layer and an
-    optional elementwise activation with a known derivative, else None."""
+def _elementwise_stack(encoder):
+    """The layers of ``encoder`` when it is a stack of ``Linear`` layers and
+    elementwise activations with known derivatives (the MLP encoders), else None."""
     layers = list(encoder) if isinstance(encoder, nn.Sequential) else [encoder]
-    if not layers or not isinstance(layers[0], nn.Linear) or len(layers) > 2:
+    if not layers or not any(isinstance(layer, nn.Linear) for layer in layers):
         return None
-    activation = layers[1] if len(layers) == 2 else nn.Identity()
-    if type(activation) not in _DERIVATIVES:
-        return None
-    return layers[0], activation
+    if all(isinstance(layer, nn.Linear) or type(layer) in _DERIVATIVES for layer in layers):
+        return layers
+    return None
+
+
+def _stack_jacobian(layers, x):
+    """Per-row Jacobians ``(n, L, D)`` of an elementwise stack, by batched products.
+
+    ``J(x) = W_K A_{K-1} W_{K-1} ... A_1 W_1`` with ``A_k = diag(a'(u_k))``,
+    multiplied from the input side when ``D <= L`` (the products stay ``n x
+    width x D``) and from the code side otherwise (``n x L x width``).
+    """
+    factors = []  # ("W", weight) or ("A", slopes of shape (n, width))
+    h = x
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            h = layer(h)
+            factors.append(("W", layer.weight))
+        else:
+            u = h
+            h = layer(u)
+            factors.append(("A", _DERIVATIVES[type(layer)](layer, u, h)))
+    from_input = x.shape[1] <= h.shape[1]
+    jacobian = None  # None stands for the identity
+    for kind, factor in factors if from_input else reversed(factors):
+        if jacobian is None:
+            if kind == "W":
+                jacobian = factor.expand(len(x), -1, -1)
+            else:
+                jacobian = torch.diag_embed(factor)
+        elif kind == "W":
+            jacobian = factor @ jacobian if from_input else jacobian @ factor
+        elif from_input:
+            jacobian = factor.unsqueeze(-1) * jacobian
+        else:
+            jacobian = jacobian * factor.unsqueeze(1)
+    return jacobian
 
 
 def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, generator=None):
@@ -160,9 +196,12 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
     method : {"exact", "stochastic"}
         ``"exact"``: a closed form for one linear layer with an elementwise
         activation, ``sum_j a'(u_j)^2 ||W_j||^2`` (``(h_j(1-h_j))^2`` for a
-        sigmoid); otherwise the full per-row Jacobian by ``torch.func``,
-        forward mode when ``D <= L`` and reverse mode otherwise (each costs
-        ``min(D, L)`` passes). ``"stochastic"``: the unbiased estimate
+        sigmoid); for a deeper stack of linear layers and such activations
+        (skae's MLP encoders), the per-row Jacobians ``W_K A_{K-1} ... A_1
+        W_1`` by batched matrix products; for any other encoder (conv, GELU,
+        top-k) the full per-row Jacobian by ``torch.func``, forward mode when
+        ``D <= L`` and reverse mode otherwise (each costs ``min(D, L)``
+        passes). ``"stochastic"``: the unbiased estimate
         ``mean_k ||J v_k||^2`` with ``v_k ~ N(0, I)``, one forward-mode
         product per projection, for wide inputs.
     n_projections : int, default=1
@@ -182,12 +221,16 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
             _, jv = torch.func.jvp(encoder, (x,), (v,))
             total = total + jv.square().flatten(1).sum(dim=1)
         return total / n_projections
-    single = _single_layer(encoder)
-    if single is not None:
-        linear, activation = single
-        u = linear(x)
-        slope = _DERIVATIVES[type(activation)](u, activation(u))
-        return slope.square() @ linear.weight.square().sum(dim=1)
+    layers = _elementwise_stack(encoder)
+    if layers is not None:
+        if len(layers) <= 2 and isinstance(layers[0], nn.Linear):
+            # One layer: sum_j a'(u_j)^2 ||W_j||^2, without forming J.
+            linear = layers[0]
+            activation = layers[1] if len(layers) == 2 else nn.Identity()
+            u = linear(x)
+            slope = _DERIVATIVES[type(activation)](activation, u, activation(u))
+            return slope.square() @ linear.weight.square().sum(dim=1)
+        return _stack_jacobian(layers, x).square().flatten(1).sum(dim=1)
 
     def one_row(row):
         return encoder(row.unsqueeze(0)).squeeze(0)

@@ -27,7 +27,13 @@ ENCODERS = {
     "linear+gelu (autograd path)": lambda: nn.Sequential(nn.Linear(6, 3), nn.GELU()),
     "deep, narrow code (reverse mode)": lambda: mlp([6, 10, 8, 2], "tanh"),
     "deep, wide code (forward mode)": lambda: mlp([3, 10, 9], "relu"),
+    "three sigmoid layers, code activation": lambda: mlp([7, 12, 5, 3], "logistic", nn.Sigmoid()),
+    "relu stack into tanh code, wide": lambda: mlp([2, 6, 4], "relu", nn.Tanh()),
+    "identity activations": lambda: mlp([5, 4, 3], "identity"),
+    "elu stack": lambda: mlp([6, 8, 5, 2], "elu"),
+    "leaky relu stack, wide": lambda: mlp([2, 7, 5], "leaky_relu"),
 }
+ELEMENTWISE = [name for name in ENCODERS if "gelu" not in name]
 
 
 @pytest.mark.parametrize("name", ENCODERS)
@@ -36,6 +42,24 @@ def test_exact_penalty_equals_autograd_jacobian(name):
     encoder = ENCODERS[name]()
     n_in = next(m for m in encoder.modules() if isinstance(m, nn.Linear)).in_features
     x = torch.randn(5, n_in)
+    np.testing.assert_allclose(
+        jacobian_frobenius_squared(encoder, x).detach().numpy(),
+        reference(encoder, x).numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_mlp_encoders_take_the_batched_product_not_torch_func(name, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("torch.func was used")
+
+    monkeypatch.setattr(torch.func, "vmap", refuse)
+    torch.manual_seed(0)
+    encoder = ENCODERS[name]()
+    n_in = next(m for m in encoder.modules() if isinstance(m, nn.Linear)).in_features
+    x = torch.randn(4, n_in)
     np.testing.assert_allclose(
         jacobian_frobenius_squared(encoder, x).detach().numpy(),
         reference(encoder, x).numpy(),
