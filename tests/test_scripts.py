@@ -124,6 +124,21 @@ def test_anomaly_benchmark_on_a_tiny_stand_in_for_odds(tmp_path):
     assert detectors["IsolationForest"]["mean_roc_auc"] > 0.9
     assert output.with_suffix(".md").read_text().count("| tiny |") == 1
 
+    # --detectors re-measures one detector in place and keeps the others' runs.
+    before = report["sets"][0]["runs"]
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_anomaly.py"), "--data-dir", str(tmp_path),
+         "--seeds", "0", "--output", str(output), "--detectors", "PCA"],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    after = json.loads(output.read_text())["sets"][0]["runs"]
+    assert [r["detector"] for r in after] == [r["detector"] for r in before]
+    for old, new in zip(before, after):
+        if old["detector"] == "PCA":
+            assert new["roc_auc"] == old["roc_auc"] and new["fit_seconds"] != old["fit_seconds"]
+        else:
+            assert new == old
+
 
 def test_image_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
     stand_in_mnist(tmp_path, n_train=60, n_test=20)
