@@ -31,10 +31,12 @@ class ContractiveAutoencoder(BaseAutoencoder):
         Weight of the Jacobian penalty.
     jacobian : {"exact", "stochastic"}, default="exact"
         How the penalty is computed. ``"exact"``: a closed form when the
-        encoder is a single layer (``hidden_layer_sizes=()``), otherwise the
-        full per-row Jacobian with ``torch.func`` (forward mode when
-        ``n_features <= n_components``, reverse mode otherwise), which costs
-        about ``min(n_features, n_components)`` extra passes per batch.
+        encoder is a single layer (``hidden_layer_sizes=()``); for the MLP
+        encoders the per-row Jacobians by batched matrix products through the
+        layers; for conv encoders the full per-row Jacobian with
+        ``torch.func`` (forward mode when ``n_features <= n_components``,
+        reverse mode otherwise), about ``min(n_features, n_components)``
+        extra passes per batch.
         ``"stochastic"``: the unbiased random-projection estimate
         ``||J v||^2``, ``v ~ N(0, I)``, averaged over ``n_projections``
         vectors: one forward-mode pass each, for wide inputs and codes.

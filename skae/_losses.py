@@ -223,7 +223,8 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
         return total / n_projections
     layers = _elementwise_stack(encoder)
     if layers is not None:
-        if len(layers) <= 2 and isinstance(layers[0], nn.Linear):
+        single = len(layers) == 1 or not isinstance(layers[1], nn.Linear)
+        if single and len(layers) <= 2 and isinstance(layers[0], nn.Linear):
             # One layer: sum_j a'(u_j)^2 ||W_j||^2, without forming J.
             linear = layers[0]
             activation = layers[1] if len(layers) == 2 else nn.Identity()
@@ -231,6 +232,11 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
             slope = _DERIVATIVES[type(activation)](activation, u, activation(u))
             return slope.square() @ linear.weight.square().sum(dim=1)
         return _stack_jacobian(layers, x).square().flatten(1).sum(dim=1)
+    return _torch_func_norms(encoder, x)
+
+
+def _torch_func_norms(encoder, x):
+    """``||J_E(x_i)||_F^2`` from the full per-row Jacobians by ``torch.func`` (any encoder)."""
 
     def one_row(row):
         return encoder(row.unsqueeze(0)).squeeze(0)

@@ -32,6 +32,7 @@ ENCODERS = {
     "identity activations": lambda: mlp([5, 4, 3], "identity"),
     "elu stack": lambda: mlp([6, 8, 5, 2], "elu"),
     "leaky relu stack, wide": lambda: mlp([2, 7, 5], "leaky_relu"),
+    "two linear layers, no activation": lambda: nn.Sequential(nn.Linear(6, 4), nn.Linear(4, 2)),
 }
 ELEMENTWISE = [name for name in ENCODERS if "gelu" not in name]
 

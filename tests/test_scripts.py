@@ -171,3 +171,18 @@ def test_scale_benchmark_reports_time_and_memory(tmp_path):
     for row in rows:
         assert row["median_epoch_seconds"] > 0 and row["scores_finite"]
         assert row["input_bytes"] == row["n"] * 50 * 8
+
+
+def test_contractive_benchmark_times_the_three_penalties(tmp_path):
+    output = tmp_path / "contractive.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_contractive.py"), "--repeats", "2",
+         "--threads", "1", "--shapes", "smtp-like table", "digits, 2 hidden",
+         "--output", str(output)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    rows = json.loads(output.read_text())["rows"]
+    assert [r["shape"] for r in rows] == ["smtp-like table", "digits, 2 hidden"]
+    for row in rows:
+        assert all(row[f"{way} ms"] > 0 for way in ("products", "torch.func", "stochastic"))
+    assert output.with_suffix(".md").read_text().count("x |") == 2
