@@ -46,6 +46,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # "Examples using X" on each API page (the minigallery in the class template).
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("skae",),
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
