@@ -35,7 +35,9 @@ COMMON_PARAMETERS = """\
         Learning rate of the optimizer.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
 default="adam"
-        Optimizer; a class is called as ``optimizer(params, lr=..., weight_decay=...)``.
+        Optimizer. A name runs torch's optimizer with multi-tensor steps
+        (``foreach=True``); a class is called as
+        ``optimizer(params, lr=..., weight_decay=...)``.
     weight_decay : float, default=0.0
         L2 penalty (``weight_decay`` argument of the optimizer).
     early_stopping : bool, default=False

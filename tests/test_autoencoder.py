@@ -48,3 +48,20 @@ def test_code_as_wide_as_the_input_warns():
     X = curved_data(50)
     with pytest.warns(UserWarning, match="identity"):
         Autoencoder(n_components=10, max_iter=1).fit(X)
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [("adam", "Adam"), ("adamw", "AdamW"), ("sgd", "SGD"), ("rmsprop", "RMSprop")],
+)
+def test_named_optimizers_take_multi_tensor_steps_with_the_same_result(name, cls):
+    import torch
+
+    X = curved_data(300)
+    params = dict(n_components=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    named = Autoencoder(optimizer=name, **params).fit(X)
+    assert named.net_.optimizer_.defaults["foreach"] is True
+    # A class is passed through untouched: torch's own per-parameter loop on CPU.
+    looped = Autoencoder(optimizer=getattr(torch.optim, cls), **params).fit(X)
+    assert not looped.net_.optimizer_.defaults["foreach"]
+    np.testing.assert_allclose(named.transform(X), looped.transform(X), rtol=1e-5, atol=1e-6)
