@@ -223,11 +223,9 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
         return total / n_projections
     layers = _elementwise_stack(encoder)
     if layers is not None:
-        single = len(layers) == 1 or not isinstance(layers[1], nn.Linear)
-        if single and len(layers) <= 2 and isinstance(layers[0], nn.Linear):
+        if [isinstance(layer, nn.Linear) for layer in layers] in ([True], [True, False]):
             # One layer: sum_j a'(u_j)^2 ||W_j||^2, without forming J.
-            linear = layers[0]
-            activation = layers[1] if len(layers) == 2 else nn.Identity()
+            linear, activation = layers[0], (layers[1:] or [nn.Identity()])[0]
             u = linear(x)
             slope = _DERIVATIVES[type(activation)](activation, u, activation(u))
             return slope.square() @ linear.weight.square().sum(dim=1)

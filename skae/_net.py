@@ -172,7 +172,7 @@ class LossAverage(Callback):
     """
 
     def on_epoch_end(self, net, **kwargs):
-        if _parallel.current() is None:
+        if net.parallel_ is None:
             return
         row = net.history[-1]
         for key in ("train_loss", "valid_loss"):
@@ -212,7 +212,6 @@ class AutoencoderNet(NeuralNet):
         # attributes afterwards.
         self.corruption = corruption
         self.seed = seed
-        self.parallel_ = None
         super().__init__(*args, **kwargs)
 
     def get_default_callbacks(self):
@@ -257,11 +256,6 @@ class AutoencoderNet(NeuralNet):
         self.shuffle_generator_ = self.noise_generator_ = None
         self.parallel_ = None
 
-    def _parallel_context(self):
-        # getattr: nets pickled by skae versions without data-parallel training.
-        replica = getattr(self, "parallel_", None)
-        return None if replica is None else replica.context
-
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
             return X
@@ -274,7 +268,8 @@ class AutoencoderNet(NeuralNet):
             batch_size,
             shuffle=training,
             generator=self.shuffle_generator_ if training else None,
-            parallel=self._parallel_context() if training else None,
+            # Training iterators exist only between on_train_begin and on_train_end.
+            parallel=self.parallel_.context if training and self.parallel_ else None,
         )
 
     def train_step_single(self, batch, **fit_params):
@@ -285,7 +280,7 @@ class AutoencoderNet(NeuralNet):
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
-        if self._parallel_context() is not None:  # DDP averages the gradients
+        if self.parallel_ is not None:  # DistributedDataParallel averages the gradients
             output = self.parallel_.module(inputs, **fit_params)
         else:
             output = self.infer(inputs, **fit_params)

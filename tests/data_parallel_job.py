@@ -52,6 +52,14 @@ def estimators(device="cpu"):
     }
 
 
+def fit_and_score(estimator, X, y):
+    """Fit on ``(X, y)`` (``y`` is ignored but by the ConditionalVAE); the training scores."""
+    estimator.fit(X, y)
+    if isinstance(estimator, skae.ConditionalVAE):
+        return estimator.score_samples(X, y)
+    return estimator.score_samples(X)
+
+
 def flat_weights(estimator):
     state = estimator.net_.module_.state_dict()
     return torch.cat([v.detach().flatten().double().cpu() for v in state.values()]).numpy()
@@ -61,7 +69,7 @@ def main(out, device):
     X, y = dataset()
     with skae.data_parallel() as ctx:
         for name, estimator in estimators(device).items():
-            estimator.fit(X, y) if name == "ConditionalVAE" else estimator.fit(X)
+            scores = fit_and_score(estimator, X, y)
             history = estimator.net_.history
             np.savez(
                 out / f"{name}_rank{ctx.rank}.npz",
@@ -69,8 +77,7 @@ def main(out, device):
                 loss=np.array(estimator.loss_curve_),
                 rows=np.array([sum(b.get("train_batch_size", 0) for b in h["batches"])
                                for h in history]),
-                scores=estimator.score_samples(X) if name != "ConditionalVAE"
-                else estimator.score_samples(X, y),
+                scores=scores,
                 world_size=ctx.world_size,
             )
             if ctx.is_main and name == "Autoencoder":  # a fitted model to reload

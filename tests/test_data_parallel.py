@@ -52,12 +52,12 @@ def run_job(out, n_processes, device):
 
 def single_process_fits(device="cpu"):
     X, y = job.dataset()
+    fits = job.estimators(device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {
-            name: est.fit(X, y) if name == "ConditionalVAE" else est.fit(X)
-            for name, est in job.estimators(device).items()
-        }
+        for estimator in fits.values():
+            job.fit_and_score(estimator, X, y)
+    return fits
 
 
 @pytest.fixture(scope="module")
