@@ -151,7 +151,9 @@ class EpochGuard(Callback):
         if not self.in_epoch_:
             return
         self.interrupted_ = True
-        if self.snapshot_ is None:
+        if self.snapshot_ is None or net.parallel_ is not None:
+            # Under data_parallel() the processes could not agree on the
+            # epoch to keep: the interrupt leaves the fit (and the block).
             raise KeyboardInterrupt
         net.module_.load_state_dict(self.snapshot_)
         del net.history[-1]
@@ -207,11 +209,12 @@ class AutoencoderNet(NeuralNet):
         Seeds this net's own generators for shuffling and corruption.
     """
 
-    def __init__(self, *args, corruption=None, seed=0, **kwargs):
+    def __init__(self, *args, corruption=None, seed=0, trim=0.0, **kwargs):
         # Set before skorch's __init__, which refuses torch modules as plain
         # attributes afterwards.
         self.corruption = corruption
         self.seed = seed
+        self.trim = trim
         super().__init__(*args, **kwargs)
 
     def get_default_callbacks(self):
@@ -248,13 +251,33 @@ class AutoencoderNet(NeuralNet):
         # the same everywhere and split between the processes.
         self.shuffle_generator_ = torch.Generator().manual_seed(self.seed)
         self.noise_generator_ = torch.Generator(device=device).manual_seed(noise_seed)
+        # Trimmed training: the threshold carries over between partial_fit calls.
+        if getattr(self, "trim_threshold_", None) is None:
+            self.trim_threshold_ = None
 
-    def on_train_end(self, net, X=None, y=None, **kwargs):
-        super().on_train_end(net, X=X, y=y, **kwargs)
-        # Generators and the process group's wrapper are only needed while
-        # training; dropping them keeps the fitted net picklable across devices.
-        self.shuffle_generator_ = self.noise_generator_ = None
-        self.parallel_ = None
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        self.epoch_errors_ = []
+
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        errors = getattr(self, "epoch_errors_", None)
+        if self.trim and errors:
+            threshold = float(torch.quantile(torch.cat(errors).float(), 1.0 - self.trim))
+            # Under data_parallel() each process saw its shard: one threshold for all.
+            self.trim_threshold_ = _parallel.average(threshold)
+        self.epoch_errors_ = None
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+        finally:
+            # Generators and the process group's wrapper are only needed while
+            # training; dropping them, however training ended, keeps the
+            # fitted net picklable across devices and lets the process group
+            # be destroyed while nothing refers to it.
+            self.shuffle_generator_ = self.noise_generator_ = None
+            self.parallel_ = None
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorData):
@@ -277,6 +300,8 @@ class AutoencoderNet(NeuralNet):
         if not self.module_.training:
             self._set_training(True)
         target, _ = batch
+        if self.trim:
+            target = self._trimmed(target)
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
@@ -287,6 +312,21 @@ class AutoencoderNet(NeuralNet):
         loss = self.get_loss(output, target, X=inputs, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": output}
+
+    def _trimmed(self, target):
+        """The rows of ``target`` whose reconstruction error is at most the
+        previous epoch's ``1 - trim`` quantile (all rows in the first epoch)."""
+        with torch.no_grad():
+            # A conditional module's rows end with the label, which is not reconstructed.
+            x = self.module_.split(target)[0] if hasattr(self.module_, "split") else target
+            errors = (self.module_(target).reconstruction - x).square().flatten(1).sum(1)
+        self.epoch_errors_.append(errors)
+        if self.trim_threshold_ is None:
+            return target
+        keep = errors <= self.trim_threshold_
+        if not bool(keep.any()):
+            keep = errors <= errors.min()
+        return target[keep]
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(

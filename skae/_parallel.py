@@ -10,8 +10,12 @@ same decisions and ends with the same fitted estimator.
 """
 
 import contextlib
+import gc
 import os
+import time
 from dataclasses import dataclass
+from datetime import timedelta
+from numbers import Real
 
 import numpy as np
 import torch
@@ -68,7 +72,7 @@ class DataParallelContext:
 
 
 @contextlib.contextmanager
-def data_parallel(backend=None):
+def data_parallel(backend=None, timeout=300):
     """Train every skae fit inside the block on all processes of a distributed job.
 
     Launch the script once per GPU with ``torchrun --nproc_per_node=N
@@ -94,6 +98,11 @@ def data_parallel(backend=None):
         ``torch.distributed`` backend used when the block starts the process
         group: ``"nccl"`` when CUDA is available, else ``"gloo"``. Ignored when
         the script initialised the process group itself.
+    timeout : float, default=300
+        Longest wait, in seconds, for the other processes: in any collective
+        operation of a group the block starts, and at the end of the block,
+        where every process waits for the others to arrive. A process that
+        does not arrive in time is named in a ``RuntimeError``.
 
     Yields
     ------
@@ -105,14 +114,28 @@ def data_parallel(backend=None):
     ------
     RuntimeError
         Outside a distributed launch (no ``RANK`` / ``WORLD_SIZE`` in the
-        environment and no process group initialised), or when nested.
+        environment and no process group initialised), or when nested. At the
+        end of the block, when another process failed inside it (the message
+        names the process and its error) or did not arrive within ``timeout``.
 
     Notes
     -----
     Every process must call ``fit`` with the same data, in the same order;
     the fit checks the data's shape and checksum across processes and raises
-    a ``ValueError`` naming the difference. The block destroys the process
-    group on exit only if it created it.
+    the same ``ValueError`` on every process, naming the difference.
+
+    The block ends the same way on every process. Leaving it normally, each
+    process waits for all the others to leave it too, and only then is the
+    process group destroyed (if the block created it), so no process shuts
+    its connections while another still uses them. When an exception leaves
+    the block on one process (an error, ``KeyboardInterrupt``), that process
+    records it, shuts the group it created down so that the others are not
+    left waiting inside a collective operation, waits for them to
+    acknowledge, and re-raises it; every other process raises a
+    ``RuntimeError`` that names the failed process and its error. A
+    ``KeyboardInterrupt`` during a fit is not absorbed under
+    ``data_parallel()`` (the processes could not agree on the epoch to keep):
+    it leaves the fit and the block.
 
     Examples
     --------
@@ -128,6 +151,8 @@ def data_parallel(backend=None):
     """
     if _ACTIVE:
         raise RuntimeError("data_parallel() blocks cannot be nested.")
+    if isinstance(timeout, bool) or not isinstance(timeout, Real) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     created = False
     if not (dist.is_available() and dist.is_initialized()):
         if not dist.is_available():
@@ -142,7 +167,7 @@ def data_parallel(backend=None):
             )
         if backend is None:
             backend = "nccl" if torch.cuda.is_available() else "gloo"
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout))
         created = True
     local_rank = int(os.environ.get("LOCAL_RANK", dist.get_rank()))
     context = DataParallelContext(
@@ -153,13 +178,131 @@ def data_parallel(backend=None):
     )
     if context.backend == "nccl":
         torch.cuda.set_device(local_rank)
+    # Each block of the job gets its own keys in the group's store (every
+    # process runs the same blocks, so the counters agree).
+    _BLOCKS[0] += 1
+    ending = _Ending(context, _BLOCKS[0], timeout, created)
     _ACTIVE.append(context)
     try:
         yield context
-    finally:
+    except BaseException as error:
         _ACTIVE.pop()
-        if created:
+        ending.leave(error)  # raises the peer's failure, or returns to re-raise error
+        raise
+    else:
+        _ACTIVE.pop()
+        ending.leave(None)
+
+
+_BLOCKS = [0]
+
+
+class _Ending:
+    """How every process leaves one :func:`data_parallel` block, together.
+
+    Each process writes how it left (``ok``, ``failed: <error>`` or
+    ``stopped``) to the process group's key-value store, then waits, at most
+    ``timeout`` seconds, for every other process's word. The store is used
+    rather than a collective operation because it still works when a
+    process failed in the middle of one. A process that failed first shuts
+    the group it created down at once, so that peers blocked in a collective
+    operation with it get an error instead of waiting for the timeout. Only
+    once every process has written (or the wait timed out) is the group
+    destroyed: no process closes its connections while another still uses
+    them, which is what used to abort jobs at exit.
+    """
+
+    def __init__(self, context, block, timeout, created):
+        self.context = context
+        self.timeout = timeout
+        self.created = created
+        self.store = dist.PrefixStore(
+            f"skae/data_parallel/{block}/", dist.distributed_c10d._get_default_store()
+        )
+
+    def _written(self, key):
+        try:
+            return self.store.check([key])
+        except Exception:  # the store's host process has gone
+            return False
+
+    def _read(self, rank):
+        key = f"exit/{rank}"
+        return self.store.get(key).decode() if self._written(key) else None
+
+    def leave(self, error):
+        rank, world = self.context.rank, self.context.world_size
+        others = [r for r in range(world) if r != rank]
+        if error is None:
+            status = "ok"
+        elif isinstance(error, RuntimeError) and any(
+            (self._read(r) or "").startswith("failed") for r in others
+        ):
+            # Most likely the broken connection to a process that failed first.
+            status = "stopped"
+        else:
+            status = f"failed: {_describe(error)}"
+        self.store.set(f"exit/{rank}", status)
+        if status.startswith("failed"):
+            self._close()
+        # Wait for every process's word, in short steps so that Ctrl-C still works.
+        deadline = time.monotonic() + self.timeout
+        pending = list(others)
+        while pending and time.monotonic() < deadline:
+            pending = [r for r in pending if not self._written(f"exit/{r}")]
+            if pending:
+                time.sleep(0.01)
+        words = {r: self._read(r) for r in others}
+        # Process 0 may host the store: it leaves last, once everyone has read it.
+        self.store.set(f"read/{rank}", "1")
+        if rank == 0:
+            waiting = [r for r in others if words[r] is not None]
+            stop = time.monotonic() + min(self.timeout, 10)
+            while waiting and time.monotonic() < stop:
+                waiting = [r for r in waiting if not self._written(f"read/{r}")]
+                if waiting:
+                    time.sleep(0.01)
+        self._close()
+        if status.startswith("failed"):
+            left = [r for r, w in words.items() if w == "ok"]
+            if left and isinstance(error, RuntimeError):
+                names = ", ".join(map(str, left))
+                raise RuntimeError(
+                    f"process {rank} waited in vain for process{'es' if len(left) > 1 else ''} "
+                    f"{names}, which had left the data_parallel() block: every process must "
+                    f"run the same fits, in the same order ({_describe(error)})."
+                ) from error
+            return  # the caller re-raises this process's own error
+        failed = {r: w[len("failed: "):] for r, w in words.items() if w and w.startswith("failed")}
+        missing = [r for r, w in words.items() if w is None]
+        if failed:
+            first = min(failed)
+            raise RuntimeError(
+                f"process {first} of the data_parallel() job failed inside the block: "
+                f"{failed[first]}. Process {rank} stopped too; see process {first}'s "
+                "output for the cause."
+            ) from error
+        if missing:
+            names = ", ".join(map(str, missing))
+            raise RuntimeError(
+                f"process{'es' if len(missing) > 1 else ''} {names} of the data_parallel() "
+                f"job did not reach the end of the block within timeout={self.timeout} s "
+                f"(process {rank} did); the job cannot be trusted to have finished."
+            ) from error
+
+    def _close(self):
+        """Destroy the group the block created (once); drop what still refers to it."""
+        if self.created and dist.is_initialized():
+            # Wrappers left in reference cycles hold the group's C++ object;
+            # free them while the interpreter is whole, not at its exit.
+            gc.collect()
             dist.destroy_process_group()
+
+
+def _describe(error):
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 def current():
@@ -196,7 +339,8 @@ def check_same_data(tensor):
     dist.all_gather_object(everyone, fingerprint)
     if any(f != everyone[0] for f in everyone):
         shapes = ", ".join(
-            f"process {r}: {' x '.join(map(str, f[0]))} (checksum {f[1]:.6g})"
+            f"process {r}: {' x '.join(map(str, f[0]))} (checksum {f[1]:.6g}, "
+            f"order checksum {f[2]:.6g})"
             for r, f in enumerate(everyone)
         )
         raise ValueError(

@@ -7,6 +7,7 @@ the same code path as GPUs, with another transport), and with two GPUs
 
 import os
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -149,11 +150,111 @@ def test_two_gpus_train_one_model(tmp_path):
         assert first["loss"][-1] == pytest.approx(reference[name].loss_curve_[-1], rel=0.05)
 
 
-# ------------------------------------------------------------------ in process
+# ------------------------------------------------------------ ways out of the block
+EXITS = Path(__file__).parent / "data_parallel_exits.py"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_exit_scenario(scenario, n_processes=2, timeout=20):
+    """Start the processes of ``data_parallel_exits.py SCENARIO`` (as a launcher would);
+    return each one's (exit code, stdout, stderr)."""
+    port = free_port()
+    processes = []
+    for rank in range(n_processes):
+        env = {
+            **os.environ, "RANK": str(rank), "LOCAL_RANK": str(rank),
+            "WORLD_SIZE": str(n_processes), "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1",
+            "PYTHONWARNINGS": "ignore", "SKAE_TEST_TIMEOUT": str(timeout),
+        }
+        processes.append(subprocess.Popen(
+            [sys.executable, str(EXITS), scenario], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ))
+    results = []
+    for process in processes:
+        # Far above any wait of the protocol: a hang fails here, not forever.
+        out, err = process.communicate(timeout=240)
+        results.append((process.returncode, out, err))
+    for code, out, err in results:
+        assert "terminate called" not in err, err[-3000:]
+        assert code in (0, 1, -2), err[-3000:]  # no abort, no crash
+    return results
+
+
+def last_error(err):
+    """The last line of a process's standard error, without torch's ``[rankN]:`` prefix."""
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    return re.sub(r"^\[rank\d+\]:\s*", "", lines[-1]) if lines else ""
+
+
+@needs_gloo
+def test_a_normal_exit_ends_cleanly_on_every_process():
+    for rank, (code, out, err) in enumerate(run_exit_scenario("ok")):
+        assert code == 0, err[-3000:]
+        assert f"process {rank} left the block" in out
+
+
+@needs_gloo
+@pytest.mark.parametrize("scenario, n_processes", [
+    ("refuse-one", 2), ("refuse-order", 2), ("refuse-some", 3),
+])
+def test_refused_data_raises_the_same_error_on_every_process(scenario, n_processes):
+    results = run_exit_scenario(scenario, n_processes)
+    messages = {last_error(err) for _, _, err in results}
+    assert len(messages) == 1  # the same words everywhere
+    message = messages.pop()
+    assert "ValueError: data_parallel() needs every process to fit on the same data" in message
+    assert [code for code, _, _ in results] == [1] * n_processes
+
+
+@needs_gloo
+def test_a_refusal_caught_inside_the_block_lets_the_job_go_on():
+    for code, out, err in run_exit_scenario("refuse-caught"):
+        assert code == 0, err[-3000:]
+        assert "left the block" in out
+
+
+@needs_gloo
+def test_an_error_on_one_process_is_reraised_there_and_named_on_the_others():
+    (code0, _, err0), (code1, _, err1) = run_exit_scenario("error")
+    assert code1 == 1 and "RuntimeError: boom on purpose in process 1" in last_error(err1)
+    assert code0 == 1
+    assert ("process 1 of the data_parallel() job failed inside the block: "
+            "RuntimeError: boom on purpose in process 1") in last_error(err0)
+
+
+@needs_gloo
+def test_ctrl_c_on_one_process_in_training_ends_every_process():
+    (code0, _, err0), (code1, _, err1) = run_exit_scenario("interrupt")
+    assert code1 != 0 and last_error(err1).endswith("KeyboardInterrupt")
+    assert code0 == 1
+    assert "process 1 of the data_parallel() job failed inside the block: " \
+        "KeyboardInterrupt" in last_error(err0)
+
+
+@needs_gloo
+def test_a_process_that_never_arrives_is_named_after_the_timeout():
+    (code0, _, err0), (code1, _, err1) = run_exit_scenario("skip", timeout=3)
+    assert code0 == 1 and code1 == 1
+    assert "process 0 of the data_parallel() job did not reach the end of the block " \
+        "within timeout=3.0 s" in last_error(err1)
+    assert "process 0 waited in vain for process 1, which had left the " \
+        "data_parallel() block" in last_error(err0)
+
+
+def test_timeout_must_be_a_positive_number():
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        with skae.data_parallel(timeout=0):
+            pass
+
+
+# ------------------------------------------------------------------ in process
 
 
 def test_outside_a_distributed_launch_the_error_says_how_to_launch(monkeypatch):

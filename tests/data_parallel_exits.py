@@ -1,0 +1,71 @@
+"""One process of a small data-parallel job that leaves ``skae.data_parallel()``
+one particular way; launched by test_data_parallel.py (and by
+benchmarks/stress_data_parallel.py).
+
+Run as ``python tests/data_parallel_exits.py SCENARIO`` in every process, with
+``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` set. Every
+scenario ends the job's way out of the block; the test reads each process's
+exit code and standard error.
+"""
+
+import os
+import signal
+import sys
+import threading
+
+from sklearn.datasets import load_digits
+
+import skae
+
+X = load_digits().data[:240] / 16
+TIMEOUT = float(os.environ.get("SKAE_TEST_TIMEOUT", "20"))
+
+
+def small(**params):
+    params = {"n_components": 3, "hidden_layer_sizes": (16,), "batch_size": 32,
+              "max_iter": 3, "random_state": 0, **params}
+    return skae.Autoencoder(**params)
+
+
+def interrupt_after(seconds):
+    """Ctrl-C to this process after ``seconds``, as a terminal would send it."""
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.daemon = True
+    timer.start()
+
+
+def main(scenario):
+    rank = int(os.environ["RANK"])
+    with skae.data_parallel(timeout=TIMEOUT) as ctx:
+        if scenario == "ok":
+            small().fit(X)
+        elif scenario == "refuse-one":  # the last process has other rows
+            small().fit(X[:100] if rank == ctx.world_size - 1 else X)
+        elif scenario == "refuse-some":  # every process but 0 has other rows
+            small().fit(X[: 100 + rank])
+        elif scenario == "refuse-order":  # process 1 has the rows reversed
+            small().fit(X[::-1] if rank == 1 else X)
+        elif scenario == "refuse-caught":  # refused, caught, and the job goes on
+            try:
+                small().fit(X[: 100 + rank])
+            except ValueError:
+                pass
+            small().fit(X)
+        elif scenario == "error":  # process 1 fails while process 0 fits
+            if rank == 1:
+                raise RuntimeError("boom on purpose in process 1")
+            small().fit(X)
+        elif scenario == "interrupt":  # Ctrl-C in process 1 in the middle of training
+            if rank == 1:
+                interrupt_after(1.0)
+            small(max_iter=100_000).fit(X)
+        elif scenario == "skip":  # process 1 skips a fit: process 0 waits in vain
+            if rank != 1:
+                small().fit(X)
+        else:
+            raise SystemExit(f"unknown scenario {scenario!r}")
+    print(f"process {rank} left the block", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
