@@ -6,9 +6,11 @@ on the same rows) and ranks the 40% by ``-score_samples`` (skae, PCA) or the
 detector's own anomaly score; ROC-AUC and average precision against the
 labels. Detectors:
 
-- ``OutlierDetector(E(random_state=seed))`` for every skae estimator ``E``
-  with its default settings; the VAE's entry is also skae's default
-  detector, ``OutlierDetector()``;
+- skae's default detector, ``OutlierDetector()`` (an ensemble of trimmed
+  autoencoders on subsamples);
+- ``OutlierDetector(E(random_state=seed), n_estimators=1, max_samples=1.0)``
+  (one model on all rows) for every skae estimator ``E`` with its default
+  settings; the VAE was the default detector before the ensemble;
 - scikit-learn's PCA keeping 95% of the variance (its probabilistic
   ``score_samples``, through OutlierDetector),
   IsolationForest and LocalOutlierFactor(novelty=True);
@@ -60,6 +62,7 @@ def detectors(seed):
     from sklearn.neighbors import LocalOutlierFactor
 
     from skae import (
+        VAE,
         Autoencoder,
         ContractiveAutoencoder,
         DenoisingAutoencoder,
@@ -67,16 +70,19 @@ def detectors(seed):
         SparseAutoencoder,
     )
 
+    one = dict(n_estimators=1, max_samples=1.0)  # one model on all training rows
     found = {
-        # The default detector is OutlierDetector(VAE()): one entry for both.
-        "VAE = skae default": OutlierDetector(random_state=seed),
-        "Autoencoder": OutlierDetector(Autoencoder(random_state=seed)),
-        "DenoisingAutoencoder": OutlierDetector(DenoisingAutoencoder(random_state=seed)),
-        "SparseAutoencoder": OutlierDetector(SparseAutoencoder(random_state=seed)),
-        "ContractiveAutoencoder": OutlierDetector(ContractiveAutoencoder(random_state=seed)),
+        # The default detector: five trimmed autoencoders on 256-row subsamples.
+        "skae default": OutlierDetector(random_state=seed),
+        "VAE (previous default)": OutlierDetector(VAE(random_state=seed), **one),
+        "Autoencoder": OutlierDetector(Autoencoder(random_state=seed), **one),
+        "DenoisingAutoencoder": OutlierDetector(DenoisingAutoencoder(random_state=seed), **one),
+        "SparseAutoencoder": OutlierDetector(SparseAutoencoder(random_state=seed), **one),
+        "ContractiveAutoencoder": OutlierDetector(
+            ContractiveAutoencoder(random_state=seed), **one),
         # 95% of the variance: the rest is the noise model, so that the
         # Gaussian of score_samples is not singular (all components would be).
-        "PCA": OutlierDetector(PCA(n_components=0.95, random_state=seed)),
+        "PCA": OutlierDetector(PCA(n_components=0.95, random_state=seed), **one),
         "IsolationForest": IsolationForest(random_state=seed),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
     }
@@ -148,13 +154,16 @@ def summarise(sets):
     per_set = {}
     for s in sets:
         per_set[s["set"]] = {
-            name: statistics.fmean(r["roc_auc"] for r in s["runs"] if r["detector"] == name)
+            name: statistics.fmean(aucs) if (aucs := [
+                r["roc_auc"] for r in s["runs"] if r["detector"] == name]) else float("nan")
             for name in names
         }
     ranks = {name: [] for name in names}
     for aucs in per_set.values():
-        ordered = sorted(names, key=lambda n: -aucs[n])
-        for name in names:
+        # While an interrupted --detectors run is partial, rank what was measured.
+        present = [n for n in names if aucs[n] == aucs[n]]
+        ordered = sorted(present, key=lambda n: -aucs[n])
+        for name in present:
             # Average rank among ties.
             tied = [i + 1 for i, n in enumerate(ordered) if aucs[n] == aucs[name]]
             ranks[name].append(statistics.fmean(tied))
@@ -171,7 +180,7 @@ def summarise(sets):
             "mean_roc_auc": mean_of("roc_auc", name),
             "mean_roc_auc_pyod_17": mean_of("roc_auc", name, pyod_sets),
             "mean_average_precision": mean_of("average_precision", name),
-            "mean_rank": statistics.fmean(ranks[name]),
+            "mean_rank": statistics.fmean(ranks[name]) if ranks[name] else float("nan"),
             "mean_fit_seconds": mean_of("fit_seconds", name),
             "mean_score_seconds": mean_of("score_seconds", name),
         }
@@ -242,7 +251,7 @@ def main(argv=None):
         if previous["config"]["seeds"] != args.seeds:
             raise SystemExit("--detectors needs the seeds of the previous run")
         known = {run["detector"] for s in previous["sets"] for run in s["runs"]}
-        unknown = sorted(set(args.detectors) - known)
+        unknown = sorted(set(args.detectors) - known - set(detectors(0)))
         if unknown:
             raise SystemExit(f"unknown detectors {unknown}; the run has {sorted(known)}")
         sets = previous["sets"]
@@ -254,7 +263,8 @@ def main(argv=None):
             entry = next(s for s in sets if s["set"] == path.stem)
             fresh = run_set(path, args.seeds, only=set(args.detectors))["runs"]
             kept = [r for r in entry["runs"] if r["detector"] not in args.detectors]
-            order = list(dict.fromkeys(r["detector"] for r in entry["runs"]))
+            order = list(dict.fromkeys([*(r["detector"] for r in entry["runs"]),
+                                        *args.detectors]))
             entry["runs"] = sorted(kept + fresh, key=lambda r: (r["seed"],
                                                                  order.index(r["detector"])))
         else:

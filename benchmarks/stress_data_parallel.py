@@ -68,7 +68,8 @@ def main(argv=None):
     parser.add_argument("--load", type=int, default=0,
                         help="busy processes running beside the job")
     parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--out", default=None, help="result name (default from --load)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON file (default: results/stress_data_parallel_load<N>.json)")
     args = parser.parse_args(argv)
 
     competitors = [multiprocessing.Process(target=spin, args=(1e9,), daemon=True)
@@ -101,10 +102,9 @@ def main(argv=None):
     print("\n| busy processes beside | runs | non-zero exits | aborts | hangs | median s |")
     print("|---|---|---|---|---|---|")
     print(line)
-    name = args.out or f"stress_data_parallel_load{args.load}"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps({"summary": summary, "runs": runs},
-                                                     indent=2))
+    output = args.output or RESULTS / f"stress_data_parallel_load{args.load}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"summary": summary, "runs": runs}, indent=2))
     return 0 if summary["nonzero_exit"] == 0 else 1
 
 

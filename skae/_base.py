@@ -84,6 +84,7 @@ class BaseAutoencoder(
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "trim": [Interval(Real, 0, 0.5, closed="left")],
         "warm_start": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
@@ -289,6 +290,16 @@ class BaseAutoencoder(
             self.best_validation_score_ = max(self.validation_scores_)
         vars(self).update(self._fit_scoring(X, data))
 
+    def _kept_rows(self, X):
+        """The training rows that ``trim`` keeps: those whose reconstruction error
+        is at most its ``1 - trim`` quantile (all rows when ``trim=0``)."""
+        if not self.trim:
+            return X
+        errors = self._map_batches(
+            lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
+        ).ravel()
+        return X[errors <= np.quantile(errors, 1.0 - self.trim)]
+
     def _report_stopping(self, net, epochs_run):
         """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
         callbacks = dict(net.callbacks_)
@@ -374,6 +385,7 @@ class BaseAutoencoder(
             criterion=self._build_criterion(),
             corruption=self._build_corruption(X),
             seed=train_seed,
+            trim=self.trim,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             **optimizer_options,
@@ -499,6 +511,7 @@ class BaseAutoencoder(
 
     def _fit_scoring(self, X, data):
         """Fitted attributes that ``score_samples`` needs, computed after training."""
+        X = self._kept_rows(X)
         return {
             "residual_variance_": self._fit_residual_variance(X, data),
             **self._fit_code_distribution(X),

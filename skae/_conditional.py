@@ -101,6 +101,7 @@ class ConditionalVAE(VAE):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        trim=0.0,
         warm_start=False,
         device="auto",
         random_state=None,

@@ -52,6 +52,14 @@ default="adam"
     tol : float, default=1e-4
         Minimum decrease of the monitored loss that counts as an improvement
         (absolute, in the units of ``loss_curve_``).
+    trim : float in [0, 0.5), default=0.0
+        Robust training for data with anomalies among the training rows:
+        from the second epoch on, the rows whose reconstruction error exceeds
+        the ``1 - trim`` quantile of the previous epoch's errors are left out
+        of each gradient step (a trimmed loss), and out of the statistics
+        behind ``score_samples``. Set it near the expected fraction of
+        anomalies (``OutlierDetector`` sets it from ``contamination``);
+        0 trains on every row.
     warm_start : bool, default=False
         When True and the estimator is fitted, ``fit`` continues training the
         fitted network (its architecture and optimizer state) for up to

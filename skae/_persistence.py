@@ -201,6 +201,13 @@ def _describe(estimator, prefix, tensors, registry):
             continue
         if isinstance(value, BaseEstimator):
             children[key] = _describe(value, f"{prefix}{key}.", tensors, registry)
+        elif isinstance(value, list) and value and all(
+            isinstance(v, BaseEstimator) for v in value
+        ):  # an ensemble's members
+            children[key] = [
+                _describe(v, f"{prefix}{key}.{i}.", tensors, registry)
+                for i, v in enumerate(value)
+            ]
         elif isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
             tensors[f"{prefix}attr.{key}"] = torch.from_numpy(np.ascontiguousarray(value))
             arrays.append(key)
@@ -312,7 +319,13 @@ def _rebuild(record, prefix, tensors, registry, device):
     for key in record["arrays"]:
         setattr(estimator, key, tensors[f"{prefix}attr.{key}"].numpy().copy())
     for key, child in record["children"].items():
-        setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
+        if isinstance(child, list):
+            setattr(estimator, key, [
+                _rebuild(c, f"{prefix}{key}.{i}.", tensors, registry, device)
+                for i, c in enumerate(child)
+            ])
+        else:
+            setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
     if record["has_net"]:
         estimator.net_ = estimator._rebuild_net(
             _state(tensors, f"{prefix}module."),

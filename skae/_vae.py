@@ -124,6 +124,7 @@ class VAE(BaseAutoencoder):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        trim=0.0,
         warm_start=False,
         device="auto",
         random_state=None,

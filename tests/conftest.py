@@ -17,6 +17,7 @@ from skae import (
 FAST = dict(hidden_layer_sizes=(16,), max_iter=5, batch_size=64, device="cpu", random_state=0)
 ESTIMATORS = [
     Autoencoder(n_components=1, **FAST),
+    Autoencoder(n_components=1, trim=0.2, **FAST),
     DenoisingAutoencoder(n_components=2, noise="masking", noise_level=0.2, **FAST),
     SparseAutoencoder(n_components=2, sparsity="kl", **FAST),
     SparseAutoencoder(n_components=2, sparsity="topk", n_active=1, **FAST),
@@ -28,7 +29,8 @@ ESTIMATORS = [
 
 def estimator_id(estimator):
     params = estimator.get_params()
-    variant = params.get("sparsity") or params.get("jacobian") or params.get("likelihood")
+    variant = (params.get("sparsity") or params.get("jacobian") or params.get("likelihood")
+               or ("trimmed" if params.get("trim") else None))
     return type(estimator).__name__ + (f"-{variant}" if variant else "")
 
 

@@ -28,6 +28,8 @@ EXPECTED_FAILED_CHECKS = {
 @parametrize_with_checks(
     [
         OutlierDetector(Autoencoder(n_components=1, **FAST), contamination=0.1),
+        OutlierDetector(Autoencoder(n_components=1, trim=0.2, **FAST), n_estimators=2,
+                        max_samples=0.5),
         OutlierDetector(random_state=0),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
@@ -120,3 +122,88 @@ def test_explain_needs_per_feature_errors():
     det = OutlierDetector(GaussianMixture(random_state=0)).fit(X)
     with pytest.raises(TypeError, match="per-feature errors"):
         det.explain(X)
+
+
+# ------------------------------------------------------------ contaminated training
+def attacks(seed=0, n=600, share=0.1):
+    """Rows on a curved 2-D manifold in 10-D; ``share`` of the training rows are three
+    repeated "attack" patterns off it (with a little jitter), which recur in the test rows."""
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(2, 10))
+
+    def normal(m):
+        return np.tanh(rng.normal(size=(m, 2)) @ W) + 0.05 * rng.normal(size=(m, 10))
+
+    patterns = rng.uniform(-1, 1, size=(3, 10))
+
+    def attack(m):
+        return patterns[rng.integers(3, size=m)] + 0.02 * rng.normal(size=(m, 10))
+
+    k = int(share * n)
+    scaler = StandardScaler().fit(X_train := np.vstack([normal(n - k), attack(k)]))
+    X_test = np.vstack([normal(300), attack(30)])
+    return scaler.transform(X_train), scaler.transform(X_test), np.r_[np.zeros(300), np.ones(30)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_trimmed_training_does_not_learn_repeated_attacks(seed):
+    X_train, X_test, y_test = attacks(seed)
+    common = dict(n_components=6, max_iter=100, device="cpu", random_state=0)
+    plain = Autoencoder(**common).fit(X_train)
+    robust = Autoencoder(**common, trim=0.1).fit(X_train)
+    plain_auc = roc_auc_score(y_test, -plain.score_samples(X_test))
+    robust_auc = roc_auc_score(y_test, -robust.score_samples(X_test))
+    # The plain model reconstructs the attacks it was trained on; the trimmed one does not.
+    assert plain_auc < 0.95
+    assert robust_auc > 0.99
+    attack_error = robust.reconstruction_error(X_test[y_test == 1]).mean()
+    assert attack_error > 10 * robust.reconstruction_error(X_test[y_test == 0]).mean()
+
+
+def test_the_default_detector_flags_repeated_attacks_it_was_trained_with():
+    X_train, X_test, y_test = attacks(seed=0)
+    det = OutlierDetector(random_state=0).fit(X_train)
+    assert roc_auc_score(y_test, -det.score_samples(X_test)) > 0.99
+    # Its members are robust autoencoders, trimmed at the contamination.
+    assert all(m.trim == det.contamination for m in det.estimators_)
+
+
+def test_trimmed_statistics_leave_the_worst_rows_out():
+    X_train, _, _ = attacks(seed=0)
+    model = Autoencoder(n_components=6, max_iter=30, trim=0.1, device="cpu", random_state=0)
+    model.fit(X_train)
+    errors = model.reconstruction_error(X_train)
+    kept = X_train[errors <= np.quantile(errors, 0.9)]
+    expected = model.reconstruction_error(kept, per_feature=True).mean(axis=0)
+    np.testing.assert_allclose(model.residual_variance_, expected, rtol=1e-4)
+
+
+def test_members_see_different_rows_and_differ():
+    X, _ = planted()
+    det = OutlierDetector(Autoencoder(n_components=3, **FAST), n_estimators=3, max_samples=100,
+                          random_state=0).fit(X)
+    assert len(det.estimators_) == 3 and det.estimator_ is det.estimators_[0]
+    seeds = {m.random_state for m in det.estimators_}
+    assert len(seeds) == 3
+    codes = [m.transform(X[:20]) for m in det.estimators_]
+    assert not np.allclose(codes[0], codes[1]) and not np.allclose(codes[1], codes[2])
+    np.testing.assert_allclose(
+        det.score_samples(X), np.mean([m.score_samples(X) for m in det.estimators_], axis=0)
+    )
+
+
+def test_the_ensemble_is_reproducible_and_parallel_fits_agree():
+    X, _ = planted()
+    make = dict(estimator=Autoencoder(n_components=3, **FAST), n_estimators=3, random_state=7)
+    first = OutlierDetector(**make).fit(X).score_samples(X)
+    again = OutlierDetector(**make).fit(X).score_samples(X)
+    threads = OutlierDetector(**make, n_jobs=2).fit(X).score_samples(X)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first, threads, rtol=1e-6)
+
+
+@pytest.mark.parametrize("max_samples, rows", [("auto", 256), (100, 100), (0.5, 315), (1.0, 630)])
+def test_max_samples_sets_each_members_rows(max_samples, rows):
+    X, _ = planted()
+    det = OutlierDetector(PCA(n_components=2), n_estimators=2, max_samples=max_samples).fit(X)
+    assert all(m.n_samples_ == rows for m in det.estimators_)

@@ -63,6 +63,17 @@ def test_outlier_detector_round_trip_keeps_threshold_and_names(tabular, tmp_path
         loaded.score_samples(frame.rename(columns={"c0": "other"}))
 
 
+def test_an_ensemble_detector_round_trips_with_every_member(tabular, tmp_path):
+    det = OutlierDetector(Autoencoder(n_components=2, trim=0.1, **FAST), n_estimators=3,
+                          max_samples=100, random_state=0).fit(tabular)
+    loaded = load(save(det, tmp_path / "ensemble.safetensors"))
+    assert len(loaded.estimators_) == 3
+    assert [m.random_state for m in loaded.estimators_] == [m.random_state for m in det.estimators_]
+    assert loaded.estimators_[0].trim == 0.1
+    np.testing.assert_array_equal(loaded.score_samples(tabular), det.score_samples(tabular))
+    np.testing.assert_array_equal(loaded.predict(tabular), det.predict(tabular))
+
+
 def test_loaded_model_can_be_refitted(tabular, tmp_path):
     model = fitted(Autoencoder(n_components=2, **FAST), tabular)
     loaded = load(save(model, tmp_path / "m.safetensors"))

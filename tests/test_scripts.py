@@ -118,7 +118,8 @@ def test_anomaly_benchmark_on_a_tiny_stand_in_for_odds(tmp_path):
     )
     report = json.loads(output.read_text())
     detectors = {row["detector"]: row for row in report["summary"]}
-    assert {"Autoencoder", "VAE = skae default", "PCA", "IsolationForest"} <= set(detectors)
+    assert {"skae default", "Autoencoder", "VAE (previous default)", "PCA",
+            "IsolationForest"} <= set(detectors)
     assert all(0.0 <= row["mean_roc_auc"] <= 1.0 for row in report["summary"])
     # The labels reach the metrics the right way round: an easy case for a forest.
     assert detectors["IsolationForest"]["mean_roc_auc"] > 0.9
@@ -186,3 +187,40 @@ def test_contractive_benchmark_times_the_three_penalties(tmp_path):
     for row in rows:
         assert all(row[f"{way} ms"] > 0 for way in ("products", "torch.func", "stochastic"))
     assert output.with_suffix(".md").read_text().count("x |") == 2
+
+
+def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    X = np.vstack([rng.normal(size=(150, 4)), rng.normal(size=(20, 4)) + 5])
+    savemat(tmp_path / "odds" / "tiny.mat", {"X": X, "y": np.r_[np.zeros(150), np.ones(20)][:, None]})
+    output, figure = tmp_path / "contamination.json", tmp_path / "curve.png"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_contamination.py"),
+         "--data-dir", str(tmp_path), "--sets", "tiny", "--seeds", "0",
+         "--output", str(output), "--figure", str(figure)],
+        capture_output=True, text=True, timeout=600, check=True, cwd=ROOT / "benchmarks",
+    )
+    report = json.loads(output.read_text())
+    runs = report["rows"]
+    # c = 0 once, every other level twice (mixed and repeated), for each detector.
+    detectors = {r["detector"] for r in runs}
+    assert len(runs) == len(detectors) * (1 + 2 * 4)
+    assert {"skae default (OutlierDetector())", "IsolationForest"} <= detectors
+    forest = [r["roc_auc"] for r in runs if r["detector"] == "IsolationForest" and r["c"] == 0]
+    assert forest[0] > 0.9  # labels the right way round
+    assert figure.stat().st_size > 10_000
+
+
+def test_stress_script_counts_clean_runs(tmp_path):
+    output = tmp_path / "stress.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "stress_data_parallel.py"), "--runs", "1",
+         "--output", str(output)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(output.read_text())["summary"]
+    assert (summary["runs"], summary["nonzero_exit"], summary["aborted"]) == (1, 0, 0)
