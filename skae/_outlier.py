@@ -1,11 +1,13 @@
 """Outlier detection: any estimator with ``score_samples`` as a scikit-learn outlier detector."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -192,9 +194,15 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             )
             members.append(member)
             subsets.append(rows)
-        fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fit_member)(member, X, rows) for member, rows in zip(members, subsets)
-        )
+        with warnings.catch_warnings():
+            if self.estimator is None:
+                # The default members train a fixed 30 epochs by design: that
+                # they could go on improving is not news to the user.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(_fit_member)(member, X, rows)
+                for member, rows in zip(members, subsets)
+            )
         self.estimators_ = fitted
         scores = self._mean_score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))

@@ -207,3 +207,14 @@ def test_max_samples_sets_each_members_rows(max_samples, rows):
     X, _ = planted()
     det = OutlierDetector(PCA(n_components=2), n_estimators=2, max_samples=max_samples).fit(X)
     assert all(m.n_samples_ == rows for m in det.estimators_)
+
+
+def test_the_default_detector_does_not_warn_about_its_fixed_epochs():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = planted()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        OutlierDetector(random_state=0).fit(X)
