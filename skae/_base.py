@@ -37,7 +37,7 @@ from skorch.utils import noop
 
 from . import _parallel
 from ._losses import ReconstructionLoss, gaussian_log_likelihood
-from ._modules import ACTIVATIONS, MLPAutoencoder, init_parameters
+from ._modules import ACTIVATIONS, MLPAutoencoder, conv_geometry, init_parameters
 from ._net import (
     AutoencoderNet,
     EpochGuard,
@@ -465,10 +465,10 @@ class BaseAutoencoder(
         conv = self._conv()
         if conv is not None:
             (_, height, width), channels = conv
-            for i, c in enumerate(channels, start=1):
-                height, width = (height + 1) // 2, (width + 1) // 2
+            geometry = conv_geometry(height, width, len(channels))
+            for i, (c, (stride, h, w)) in enumerate(zip(channels, geometry)):
                 # The decoder's output before cropping can be twice as tall.
-                widths.append(c * height * width * 4 ** (i == 1))
+                widths.append(c * h * w * (stride * stride if i == 0 else 1))
         return max(widths)
 
     def _check_architecture(self, n_samples, n_features):

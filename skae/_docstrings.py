@@ -15,17 +15,20 @@ COMMON_PARAMETERS = """\
         are linear.
     architecture : {"mlp", "conv"}, default="mlp"
         ``"mlp"``: fully connected layers. ``"conv"``: each row is an image
-        (``image_shape``); the encoder is a stack of stride-2 ``Conv2d``
-        layers (``conv_channels``) followed by the dense ``hidden_layer_sizes``
-        and the code, and the decoder mirrors it with ``ConvTranspose2d``
-        layers, cropped to the image size (any height and width work).
+        (``image_shape``); the encoder is a stack of ``Conv2d`` layers
+        (``conv_channels``, kernel 3) followed by the dense
+        ``hidden_layer_sizes`` and the code, and the decoder mirrors it with
+        ``ConvTranspose2d`` layers, cropped to the image size (any height and
+        width work).
     image_shape : tuple of int (channels, height, width) or None, default=None
         How each flat row is laid out as an image, C-order
         (``X.reshape(n, channels, height, width)``); its product must equal
         the number of features. Required for ``architecture="conv"``.
     conv_channels : tuple of int, default=(16, 32, 64)
         Output channels of the encoder's convolutions, input side first;
-        each halves the height and width (rounding up).
+        each halves the height and width (rounding up, stride 2) until the
+        smaller side is 4 pixels or fewer, and keeps the size from there
+        (stride 1): 28 x 28 images go 14 -> 7 -> 4, 8 x 8 ones 4 -> 4 -> 4.
     batch_size : int or "auto", default="auto"
         Rows per mini-batch; ``"auto"`` means 256. A last, smaller batch is
         kept; fewer rows than ``batch_size`` make a single batch.

@@ -4,6 +4,7 @@ import warnings
 
 import matplotlib
 import numpy as np
+import torch
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -76,7 +77,8 @@ def test_conv_network_is_convolutional():
     convolutions = [m for m in model.net_.module_.modules()
                     if type(m).__name__ in ("Conv2d", "ConvTranspose2d")]
     assert [type(m).__name__ for m in convolutions] == ["Conv2d"] * 2 + ["ConvTranspose2d"] * 2
-    assert [m.stride for m in convolutions] == [(2, 2)] * 4
+    # 8 -> 4, then the 4 x 4 map is kept (stride 1); the decoder mirrors it.
+    assert [m.stride for m in convolutions] == [(2, 2), (1, 1), (1, 1), (2, 2)]
 
 
 @pytest.mark.parametrize(
@@ -219,3 +221,35 @@ def test_plots_draw_what_they_show(cvae, split, tmp_path):
     for name, figure in figures.items():
         figure.savefig(tmp_path / f"{name}.png")
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
+
+
+def test_conv_dae_with_its_defaults_denoises_digits_by_more_than_3_db(split):
+    # The case: class defaults, 80 epochs. Before the convolutions
+    # stopped halving at 4 x 4, the 8 x 8 digits were squeezed to 1 x 1 and
+    # this gained 0.9 dB (the MLP: 4.5 dB).
+    X_train, X_test, _, _ = split
+    model = quiet_fit(
+        DenoisingAutoencoder(noise="salt_and_pepper", noise_level=0.2, n_components=16,
+                             architecture="conv", image_shape=(1, 8, 8), max_iter=80,
+                             device="cpu", random_state=0),
+        X_train,
+    )
+    rng = np.random.default_rng(1)
+    noisy = X_test.copy()
+    hit = rng.random(X_test.shape) < 0.2
+    noisy[hit] = rng.integers(0, 2, hit.sum())
+    denoised = model.inverse_transform(model.transform(noisy))
+    assert psnr(X_test, denoised) > psnr(X_test, noisy) + 3.0
+
+
+@pytest.mark.parametrize("size, maps", [(28, [14, 7, 4]), (8, [4, 4, 4]), (5, [3, 3, 3]),
+                                        (4, [4, 4, 4]), (64, [32, 16, 8])])
+def test_convolutions_stop_halving_at_four_pixels(size, maps):
+    from skae._modules import ConvDecoder, ConvEncoder, conv_geometry
+
+    assert [h for _, h, _ in conv_geometry(size, size, 3)] == maps
+    encoder = ConvEncoder((1, size, size), (4, 8, 8), "relu")
+    decoder = ConvDecoder((1, size, size), (4, 8, 8), "relu")
+    x = torch.rand(3, size * size)
+    assert encoder(x).shape == (3, 8 * maps[-1] ** 2)
+    assert decoder(encoder(x)).shape == x.shape
