@@ -11,7 +11,6 @@ exit code and standard error.
 import os
 import signal
 import sys
-import threading
 
 from sklearn.datasets import load_digits
 
@@ -27,11 +26,22 @@ def small(**params):
     return skae.Autoencoder(**params)
 
 
-def interrupt_after(seconds):
-    """Ctrl-C to this process after ``seconds``, as a terminal would send it."""
-    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
-    timer.daemon = True
-    timer.start()
+def interrupt_in_epoch(epoch):
+    """Ctrl-C to this process, as a terminal sends it, at the first batch of ``epoch``.
+
+    Tied to training progress rather than to a clock, so that it lands inside
+    the fit however fast or loaded the machine is.
+    """
+    from skae import _net
+
+    original = _net.AutoencoderNet.on_batch_begin
+
+    def on_batch_begin(net, *args, **kwargs):
+        original(net, *args, **kwargs)
+        if len(net.history) == epoch and kwargs.get("training"):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    _net.AutoencoderNet.on_batch_begin = on_batch_begin
 
 
 def main(scenario):
@@ -57,8 +67,8 @@ def main(scenario):
             small().fit(X)
         elif scenario == "interrupt":  # Ctrl-C in process 1 in the middle of training
             if rank == 1:
-                interrupt_after(1.0)
-            small(max_iter=100_000).fit(X)
+                interrupt_in_epoch(3)
+            small(max_iter=50).fit(X)
         elif scenario == "skip":  # process 1 skips a fit: process 0 waits in vain
             if rank != 1:
                 small().fit(X)

@@ -59,8 +59,13 @@ def test_score_samples_is_code_plus_residual_log_likelihood(estimator, tabular):
     residual = tabular - model.inverse_transform(codes)
     var = model.residual_variance_
     expected = -0.5 * ((residual**2 / var).sum(1) + np.log(2 * np.pi * var).sum())
-    # The code density, from the training codes' mean and covariance.
-    train_codes = model.transform(tabular).astype(np.float64)
+    # The code density, from the training codes' mean and covariance (of the
+    # rows that trimming keeps: those whose error is at most its 1 - trim quantile).
+    kept = tabular
+    if model.trim:
+        errors = model.reconstruction_error(tabular)
+        kept = tabular[errors <= np.quantile(errors, 1 - model.trim)]
+    train_codes = model.transform(kept).astype(np.float64)
     np.testing.assert_allclose(model.code_mean_, train_codes.mean(0), rtol=1e-4, atol=1e-6)
     shrunk, _ = ledoit_wolf(train_codes)
     np.testing.assert_allclose(model.code_covariance_, shrunk, rtol=1e-3, atol=1e-5)

@@ -242,8 +242,12 @@ def test_ctrl_c_on_one_process_in_training_ends_every_process():
 def test_a_process_that_never_arrives_is_named_after_the_timeout():
     (code0, _, err0), (code1, _, err1) = run_exit_scenario("skip", timeout=3)
     assert code0 == 1 and code1 == 1
-    assert "process 0 of the data_parallel() job did not reach the end of the block " \
-        "within timeout=3.0 s" in last_error(err1)
+    # Process 1 waits 3 s at the end of the block; process 0's collective times
+    # out after 3 s too. Whichever comes first, process 1 names process 0.
+    assert ("process 0 of the data_parallel() job did not reach the end of the block "
+            "within timeout=3.0 s" in last_error(err1)
+            or "process 0 of the data_parallel() job failed inside the block: "
+            "RuntimeError" in last_error(err1))
     assert "process 0 waited in vain for process 1, which had left the " \
         "data_parallel() block" in last_error(err0)
 

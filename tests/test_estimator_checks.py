@@ -20,6 +20,7 @@ EXPECTED_FAILED_CHECKS = {
         name: {"check_methods_subset_invariance": _FLOAT32_SUBSET}
         for name in (
             "Autoencoder",
+            "Autoencoder-trimmed",
             "DenoisingAutoencoder",
             "SparseAutoencoder-kl",
             "SparseAutoencoder-topk",
