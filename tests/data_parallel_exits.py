@@ -34,6 +34,10 @@ def interrupt_in_epoch(epoch):
     """
     from skae import _net
 
+    # A process started in the background inherits SIGINT as ignored (POSIX
+    # shells do that to asynchronous commands), and Python then installs no
+    # KeyboardInterrupt handler: install it, as in a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     original = _net.AutoencoderNet.on_batch_begin
 
     def on_batch_begin(net, *args, **kwargs):
