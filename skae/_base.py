@@ -295,10 +295,14 @@ class BaseAutoencoder(
         is at most its ``1 - trim`` quantile (all rows when ``trim=0``)."""
         if not self.trim:
             return X
-        errors = self._map_batches(
+        errors = self._row_errors(X)
+        return X[errors <= np.quantile(errors, 1.0 - self.trim)]
+
+    def _row_errors(self, X):
+        """Squared reconstruction error of each row of a validated ``X``."""
+        return self._map_batches(
             lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
         ).ravel()
-        return X[errors <= np.quantile(errors, 1.0 - self.trim)]
 
     def _report_stopping(self, net, epochs_run):
         """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
@@ -685,9 +689,7 @@ class BaseAutoencoder(
         X = self._validate_X(X)
         if per_feature:
             return self._map_batches(self._squared_residual, X, X.shape[1], np.float64)
-        return self._map_batches(
-            lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
-        ).ravel()
+        return self._row_errors(X)
 
     def score_samples(self, X):
         """Log-likelihood of each row under the autoencoder's density model, in nats.

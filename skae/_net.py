@@ -252,8 +252,7 @@ class AutoencoderNet(NeuralNet):
         self.shuffle_generator_ = torch.Generator().manual_seed(self.seed)
         self.noise_generator_ = torch.Generator(device=device).manual_seed(noise_seed)
         # Trimmed training: the threshold carries over between partial_fit calls.
-        if getattr(self, "trim_threshold_", None) is None:
-            self.trim_threshold_ = None
+        self.trim_threshold_ = getattr(self, "trim_threshold_", None)
 
     def on_epoch_begin(self, net, **kwargs):
         super().on_epoch_begin(net, **kwargs)

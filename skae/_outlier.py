@@ -8,7 +8,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state, get_tags
+from sklearn.utils import _safe_indexing, check_array, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -200,7 +200,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                 # they could go on improving is not news to the user.
                 warnings.simplefilter("ignore", ConvergenceWarning)
             fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_fit_member)(member, X, rows)
+                delayed(member.fit)(X if rows is None else _safe_indexing(X, rows))
                 for member, rows in zip(members, subsets)
             )
         self.estimators_ = fitted
@@ -379,16 +379,6 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if self.estimator is not None:
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
-
-
-def _rows(X, rows):
-    if rows is None:
-        return X
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
-
-
-def _fit_member(member, X, rows):
-    return member.fit(_rows(X, rows))
 
 
 def _feature_errors(estimator, X):

@@ -245,31 +245,20 @@ class _Ending:
         self.store.set(f"exit/{rank}", status)
         if status.startswith("failed"):
             self._close()
-        # Wait for every process's word, in short steps so that Ctrl-C still works.
-        deadline = time.monotonic() + self.timeout
-        pending = list(others)
-        while pending and time.monotonic() < deadline:
-            pending = [r for r in pending if not self._written(f"exit/{r}")]
-            if pending:
-                time.sleep(0.01)
+        self._wait_for("exit", others, self.timeout)
         words = {r: self._read(r) for r in others}
         # Process 0 may host the store: it leaves last, once everyone has read it.
         self.store.set(f"read/{rank}", "1")
         if rank == 0:
-            waiting = [r for r in others if words[r] is not None]
-            stop = time.monotonic() + min(self.timeout, 10)
-            while waiting and time.monotonic() < stop:
-                waiting = [r for r in waiting if not self._written(f"read/{r}")]
-                if waiting:
-                    time.sleep(0.01)
+            self._wait_for("read", [r for r in others if words[r] is not None],
+                           min(self.timeout, 10))
         self._close()
         if status.startswith("failed"):
             left = [r for r, w in words.items() if w == "ok"]
             if left and isinstance(error, RuntimeError):
-                names = ", ".join(map(str, left))
                 raise RuntimeError(
-                    f"process {rank} waited in vain for process{'es' if len(left) > 1 else ''} "
-                    f"{names}, which had left the data_parallel() block: every process must "
+                    f"process {rank} waited in vain for {_processes(left)}, which had "
+                    "left the data_parallel() block: every process must "
                     f"run the same fits, in the same order ({_describe(error)})."
                 ) from error
             return  # the caller re-raises this process's own error
@@ -283,12 +272,20 @@ class _Ending:
                 "output for the cause."
             ) from error
         if missing:
-            names = ", ".join(map(str, missing))
             raise RuntimeError(
-                f"process{'es' if len(missing) > 1 else ''} {names} of the data_parallel() "
+                f"{_processes(missing)} of the data_parallel() "
                 f"job did not reach the end of the block within timeout={self.timeout} s "
                 f"(process {rank} did); the job cannot be trusted to have finished."
             ) from error
+
+    def _wait_for(self, kind, ranks, seconds):
+        """Wait until every rank in ``ranks`` has written its ``kind`` key, at most
+        ``seconds``; in short steps, so that Ctrl-C still works."""
+        deadline = time.monotonic() + seconds
+        while ranks and time.monotonic() < deadline:
+            ranks = [r for r in ranks if not self._written(f"{kind}/{r}")]
+            if ranks:
+                time.sleep(0.01)
 
     def _close(self):
         """Destroy the group the block created (once); drop what still refers to it."""
@@ -297,6 +294,11 @@ class _Ending:
             # free them while the interpreter is whole, not at its exit.
             gc.collect()
             dist.destroy_process_group()
+
+
+def _processes(ranks):
+    """``"process 1"`` or ``"processes 1, 2"``."""
+    return f"process{'es' if len(ranks) > 1 else ''} {', '.join(map(str, ranks))}"
 
 
 def _describe(error):
