@@ -59,24 +59,6 @@ def tasks(seed):
     yield "manifold", np.r_[normal, extreme, off], np.r_[np.zeros(n, int), np.ones(2 * k, int)]
 
 
-class Ensemble:
-    """Candidate: ``n`` models, each fitted on ``m`` rows drawn without replacement."""
-
-    def __init__(self, make, n, m, seed):
-        self.make, self.n, self.m, self.seed = make, n, m, seed
-
-    def fit(self, X):
-        rng = np.random.default_rng(self.seed)
-        self.members = []
-        for _ in range(self.n):
-            rows = rng.choice(len(X), min(self.m, len(X)), replace=False)
-            self.members.append(self.make(int(rng.integers(1 << 30))).fit(X[rows]))
-        return self
-
-    def score_samples(self, X):
-        return np.mean([m.score_samples(X) for m in self.members], axis=0)
-
-
 def candidates(seed, n_features):
     from sklearn.ensemble import IsolationForest
 
@@ -84,14 +66,14 @@ def candidates(seed, n_features):
 
     code = max(1, min(8, n_features // 2))
 
-    def ae(n, m, epochs, trim=0.1, batch=32, width=32, k=code):
-        return Ensemble(lambda s: Autoencoder(
-            n_components=k, hidden_layer_sizes=(width,), max_iter=epochs, batch_size=batch,
-            trim=trim, random_state=s), n, m, seed)
+    def ae(n, m, epochs, trim=0.1, k=code):
+        member = Autoencoder(n_components=k, hidden_layer_sizes=(32,), max_iter=epochs,
+                             batch_size=32, trim=trim)
+        return OutlierDetector(member, n_estimators=n, max_samples=m, random_state=seed)
 
     def vae(n, m, epochs, k=2):
-        return Ensemble(lambda s: VAE(n_components=k, max_iter=epochs, batch_size=32,
-                                      trim=0.1, random_state=s), n, m, seed)
+        member = VAE(n_components=k, max_iter=epochs, batch_size=32, trim=0.1)
+        return OutlierDetector(member, n_estimators=n, max_samples=m, random_state=seed)
 
     return {
         "VAE() on all rows (previous default)": VAE(random_state=seed),
