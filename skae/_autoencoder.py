@@ -65,7 +65,7 @@ class Autoencoder(BaseAutoencoder):
         self,
         *,
         n_components=2,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes="auto",
         activation="relu",
         architecture="mlp",
         image_shape=None,

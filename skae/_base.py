@@ -70,7 +70,9 @@ class BaseAutoencoder(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like", Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "architecture": [StrOptions({"mlp", "conv"})],
         "image_shape": ["array-like", None],
@@ -427,6 +429,11 @@ class BaseAutoencoder(
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str) and sizes == "auto":
+            # Measured on digits (issue 17): a dense layer between the
+            # convolutions and the code slowed the conv nets 2-4x per epoch of
+            # progress; the MLP needs one.
+            return () if self.architecture == "conv" else (64,)
         return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
 
     def _conv(self):

@@ -87,7 +87,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         jacobian="exact",
         n_projections=1,
         n_components=2,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes="auto",
         activation="relu",
         architecture="mlp",
         image_shape=None,

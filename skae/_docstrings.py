@@ -6,9 +6,11 @@ N_COMPONENTS = """\
         ``transform``'s output."""
 
 COMMON_PARAMETERS = """\
-    hidden_layer_sizes : int or tuple of int, default=(64,)
-        Widths of the encoder's hidden layers, input side first. The decoder
-        mirrors them. ``()`` gives a single linear layer each way.
+    hidden_layer_sizes : int, tuple of int or "auto", default="auto"
+        Widths of the encoder's dense hidden layers, input side first. The
+        decoder mirrors them. ``()`` gives a single linear layer each way.
+        ``"auto"`` means ``(64,)`` for ``architecture="mlp"`` and ``()`` for
+        ``"conv"`` (the convolutions' output goes straight to the code).
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu", \
 "gelu"}, default="relu"
         Activation between hidden layers. The code layer and the output layer
@@ -17,7 +19,7 @@ COMMON_PARAMETERS = """\
         ``"mlp"``: fully connected layers. ``"conv"``: each row is an image
         (``image_shape``); the encoder is a stack of ``Conv2d`` layers
         (``conv_channels``, kernel 3) followed by the dense
-        ``hidden_layer_sizes`` and the code, and the decoder mirrors it with
+        ``hidden_layer_sizes`` (none by default) and the code, and the decoder mirrors it with
         ``ConvTranspose2d`` layers, cropped to the image size (any height and
         width work).
     image_shape : tuple of int (channels, height, width) or None, default=None

@@ -98,7 +98,7 @@ class SparseAutoencoder(BaseAutoencoder):
         sparsity_weight=1.0,
         n_active=None,
         n_components=32,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes="auto",
         activation="relu",
         architecture="mlp",
         image_shape=None,

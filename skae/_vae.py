@@ -110,7 +110,7 @@ class VAE(BaseAutoencoder):
         beta=1.0,
         n_importance_samples=50,
         n_components=2,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes="auto",
         activation="relu",
         architecture="mlp",
         image_shape=None,
