@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv and run the demo (data shipped with scikit-learn)
 #   make test   set up .venv and run the test suite
-#   make docs   set up .venv and build the documentation site (warnings are errors)
+#   make docs   set up .venv, build the documentation site (warnings are errors) and
+#               check it: broken local links, resources loaded from the internet
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +29,7 @@ test: $(STAMP)
 # Examples run on 2 torch threads so the build takes the same time everywhere.
 docs: $(STAMP)
 	OMP_NUM_THREADS=2 $(BIN)/python -m sphinx -W --keep-going -b html -j 1 docs docs/_build/html
+	$(BIN)/python docs/check_site.py docs/_build/html
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

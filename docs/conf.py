@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 # Examples run on the CPU with few threads, whatever the machine.
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
@@ -24,6 +25,12 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax served from the site itself (the package ships it): formulas
+    # render offline, without a CDN.
+    "sphinx-mathjax-offline",
+    # scikit-learn, NumPy, pandas, torch and skorch names link to their API
+    # pages without downloading inventories (see docs/_ext/external_refs.py).
+    "external_refs",
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
@@ -35,7 +42,6 @@ exclude_patterns = ["_build", "examples/README.rst", "auto_examples/*.ipynb",
                     "auto_examples/*.md5"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3
-suppress_warnings = ["myst.xref_missing"]
 
 autosummary_generate = True
 numpydoc_show_class_members = False
@@ -56,11 +62,14 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
+    # The timing page loads jQuery and DataTables from CDNs: not offline.
+    "write_computation_times": False,
 }
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skae {version}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skae.css"]
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
@@ -69,5 +78,8 @@ html_theme_options = {
     "navigation_with_keys": False,
 }
 html_context = {"default_mode": "light"}
+# Pages without sub-pages get no (empty) "Section Navigation" sidebar.
+html_sidebars = {page: [] for page in ("getting_started", "api", "benchmarks", "theory",
+                                       "glossary")}
 
 templates_path = ["_templates"]

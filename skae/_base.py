@@ -427,13 +427,15 @@ class BaseAutoencoder(
         net.module_.eval()
         return net
 
+    # hidden_layer_sizes="auto" with architecture="conv". On the 8 x 8 digits a
+    # dense layer between the convolutions and the code made the conv nets
+    # need 2-4x the epochs of the MLP (benchmarks/bench_conv_digits.py).
+    _auto_conv_hidden = ()
+
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, str) and sizes == "auto":
-            # Measured on digits (issue 17): a dense layer between the
-            # convolutions and the code slowed the conv nets 2-4x per epoch of
-            # progress; the MLP needs one.
-            return () if self.architecture == "conv" else (64,)
+            return self._auto_conv_hidden if self.architecture == "conv" else (64,)
         return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
 
     def _conv(self):
@@ -786,6 +788,60 @@ class BaseAutoencoder(
         True
         """
         return float(np.mean(self.score_samples(X)))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code columns that ``transform`` returns.
+
+        The lower-cased class name followed by the column's index, as
+        scikit-learn names the output of ``PCA`` (``"pca0"``, ...).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the feature names seen in ``fit``, if any.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (n_components,)
+            ``["<classname>0", "<classname>1", ...]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import Autoencoder
+        >>> X = np.random.default_rng(0).normal(size=(50, 4))
+        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0).fit(X)
+        >>> ae.get_feature_names_out().tolist()
+        ['autoencoder0', 'autoencoder1']
+        """
+        return super().get_feature_names_out(input_features)
+
+    def set_output(self, *, transform=None):
+        """Choose the container ``transform`` and ``fit_transform`` return.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: NumPy arrays; ``"pandas"``: a DataFrame whose
+            columns are :meth:`get_feature_names_out` and whose index is the
+            input's; ``"polars"``: a polars DataFrame (polars must be
+            installed); None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator
+            This estimator, for chaining.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import Autoencoder
+        >>> X = np.random.default_rng(0).normal(size=(50, 4))
+        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0)
+        >>> ae.set_output(transform="pandas").fit_transform(X).columns.tolist()
+        ['autoencoder0', 'autoencoder1']
+        """
+        return super().set_output(transform=transform)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

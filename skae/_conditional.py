@@ -79,6 +79,12 @@ class ConditionalVAE(VAE):
     ((4, 64), [7, 7, 7, 7])
     """
 
+    # The label joins the dense layers: without one between the convolutions
+    # and the code it could only shift the decoder's first feature map, and
+    # 10-epoch MNIST samples were of the asked class 39% of the time against
+    # 55-80% with one hidden layer of 64.
+    _auto_conv_hidden = (64,)
+
     def __init__(
         self,
         *,

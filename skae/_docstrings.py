@@ -9,8 +9,9 @@ COMMON_PARAMETERS = """\
     hidden_layer_sizes : int, tuple of int or "auto", default="auto"
         Widths of the encoder's dense hidden layers, input side first. The
         decoder mirrors them. ``()`` gives a single linear layer each way.
-        ``"auto"`` means ``(64,)`` for ``architecture="mlp"`` and ``()`` for
-        ``"conv"`` (the convolutions' output goes straight to the code).
+        ``"auto"`` means ``(64,)``, except with ``architecture="conv"``, where
+        the convolutions' output goes straight to the code (``()``; the
+        ConditionalVAE keeps ``(64,)`` there, the layer where its label joins).
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu", \
 "gelu"}, default="relu"
         Activation between hidden layers. The code layer and the output layer

@@ -313,6 +313,36 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
 
+    def fit_predict(self, X, y=None):
+        """Fit on ``X`` and label its rows: +1 for inliers, -1 for outliers.
+
+        The same as ``fit(X).predict(X)``: about ``contamination`` of the rows
+        are labelled -1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, without labels.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 or -1 for each row of ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.decomposition import PCA
+        >>> from skae import OutlierDetector
+        >>> X = np.random.default_rng(0).normal(size=(200, 4))
+        >>> labels = OutlierDetector(PCA(n_components=2), contamination=0.05).fit_predict(X)
+        >>> int((labels == -1).sum())
+        10
+        """
+        return self.fit(X, y).predict(X)
+
     def explain(self, X, n_top=3, outliers_only=True):
         """The features that contribute most to each row's reconstruction error.
 

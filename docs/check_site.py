@@ -1,0 +1,133 @@
+"""Check the built site as a reader would meet it offline (run by ``make docs``).
+
+- every local link (``href``/``src`` without a scheme) points at a file of
+  the site, and its ``#anchor``, if any, at an ``id`` in that file;
+- no page loads a script or a style sheet from the internet (the site must
+  work offline, formulas included);
+- every user-guide page, the home page and Getting started link the API page
+  of each public skae name they mention in code (``Autoencoder``, ``save``...).
+
+Usage::
+
+    python docs/check_site.py docs/_build/html
+
+Prints each problem and exits with status 1 if there is any.
+"""
+
+import argparse
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+GUIDE_PAGES = ("index.html", "getting_started.html", "user_guide/")
+
+
+class Page(HTMLParser):
+    """Links, ids, external scripts and code spans of one HTML file."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links, self.ids, self.remote, self.code = [], set(), [], []
+        self._in_code = 0
+        self._in_link = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "name" in attrs:
+            self.ids.add(attrs["name"])
+        for key in ("href", "src"):
+            value = attrs.get(key)
+            if value is None:
+                continue
+            if tag == "a" and key == "href":
+                self._in_link += 1
+            scheme = urlsplit(value).scheme
+            if scheme in ("http", "https") or value.startswith("//"):
+                if tag == "script" or (tag == "link" and attrs.get("rel") == "stylesheet"):
+                    self.remote.append(value)
+            elif not scheme:
+                self.links.append(value)
+        if tag == "code":
+            self._in_code += 1
+
+    def handle_endtag(self, tag):
+        if tag == "code" and self._in_code:
+            self._in_code -= 1
+        if tag == "a" and self._in_link:
+            self._in_link -= 1
+
+    def handle_data(self, data):
+        if self._in_code and not self._in_link:
+            self.code.append(data)
+
+
+def parse(path):
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return page
+
+
+def public_names():
+    import skae
+
+    return {name for name in skae.__all__ if not name.startswith("_")} - {"__version__"}
+
+
+def check(root):
+    pages = {path: parse(path) for path in sorted(root.rglob("*.html"))
+             if not path.relative_to(root).parts[0].startswith("_")}  # theme templates, sources
+    problems = []
+    for path, page in pages.items():
+        where = path.relative_to(root)
+        for link in page.links:
+            parts = urlsplit(link)
+            if not parts.path and not parts.fragment:
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{where}: broken link {link!r} (no file {target})")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    problems.append(f"{where}: broken link {link!r} (no #{parts.fragment})")
+        for url in page.remote:
+            problems.append(f"{where}: loads {url} from the internet")
+        relative = where.as_posix()
+        if any(relative == p or relative.startswith(p) for p in GUIDE_PAGES if p.endswith("/"))\
+                or relative in GUIDE_PAGES:
+            linked = {Path(unquote(urlsplit(link).path)).name for link in page.links}
+            mentioned = set()
+            for text in page.code:
+                for name in public_names():
+                    if re.fullmatch(rf"(skae\.)?{re.escape(name)}(\(.*\))?", text.strip()):
+                        mentioned.add(name)
+            for name in sorted(mentioned):
+                if f"skae.{name}.html" not in linked and not (
+                    name in ("plot_denoising", "plot_class_samples", "plot_latent",
+                             "plot_interpolation", "corrupt")
+                    and f"skae.plotting.{name}.html" in linked
+                ):
+                    problems.append(f"{where}: names `{name}` but never links its API page")
+    return len(pages), problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path)
+    args = parser.parse_args(argv)
+    n_pages, problems = check(args.root.resolve())
+    for problem in problems:
+        print(problem)
+    print(f"{n_pages} pages checked: {len(problems)} problem(s).")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
