@@ -20,6 +20,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+# The figures are shown at about half their width in the guide: large labels stay legible.
+matplotlib.rcParams.update({"font.size": 18})
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402

@@ -1,0 +1,47 @@
+"""The site checker that ``make docs`` runs after Sphinx (docs/check_site.py)."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_checker():
+    spec = importlib.util.spec_from_file_location("check_site", ROOT / "docs" / "check_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write(root, name, body):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<html><head></head><body>{body}</body></html>")
+
+
+def test_a_clean_site_passes(tmp_path):
+    write(tmp_path, "generated/skae.Autoencoder.html", '<h1 id="top">Autoencoder</h1>')
+    write(tmp_path, "user_guide/autoencoder.html",
+          '<a href="../generated/skae.Autoencoder.html#top"><code>Autoencoder</code></a>'
+          '<p><code>Autoencoder</code> again</p><a href="https://example.org">out</a>')
+    n_pages, problems = load_checker().check(tmp_path)
+    assert n_pages == 2
+    assert problems == []
+
+
+def test_each_kind_of_problem_is_reported(tmp_path):
+    write(tmp_path, "benchmarks.html", '<h2 id="results">Results</h2>')
+    write(tmp_path, "user_guide/anomaly.html",
+          '<a href="../benchmarks.html#missing">a</a>'
+          '<a href="#../benchmarks/results/bench_anomaly.md">b</a>'
+          '<a href="../nowhere.html">c</a>'
+          '<script src="https://cdn.example.org/mathjax.js"></script>'
+          '<p><code>OutlierDetector</code></p>')
+    _, problems = load_checker().check(tmp_path)
+    text = "\n".join(problems)
+    assert "'../benchmarks.html#missing' (no #missing)" in text
+    assert "#../benchmarks/results/bench_anomaly.md" in text
+    assert "'../nowhere.html' (no file" in text
+    assert "loads https://cdn.example.org/mathjax.js from the internet" in text
+    assert "names `OutlierDetector` but never links its API page" in text
+    assert len(problems) == 5
