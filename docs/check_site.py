@@ -5,7 +5,8 @@
 - no page loads a script or a style sheet from the internet (the site must
   work offline, formulas included);
 - every user-guide page, the home page and Getting started link the API page
-  of each public skae name they mention in code (``Autoencoder``, ``save``...).
+  of each public skae name they mention in code (``Autoencoder``, ``save``...)
+  or in their title.
 
 Usage::
 
@@ -32,6 +33,7 @@ class Page(HTMLParser):
         self.links, self.ids, self.remote, self.code = [], set(), [], []
         self._in_code = 0
         self._in_link = 0
+        self._in_title = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -53,15 +55,20 @@ class Page(HTMLParser):
                 self.links.append(value)
         if tag == "code":
             self._in_code += 1
+        if tag == "h1":
+            self._in_title += 1
 
     def handle_endtag(self, tag):
         if tag == "code" and self._in_code:
             self._in_code -= 1
         if tag == "a" and self._in_link:
             self._in_link -= 1
+        if tag == "h1" and self._in_title:
+            self._in_title -= 1
 
     def handle_data(self, data):
-        if self._in_code and not self._in_link:
+        # Names in code, and a page's title (a page about a class names it there).
+        if (self._in_code or self._in_title) and not self._in_link:
             self.code.append(data)
 
 
@@ -106,7 +113,7 @@ def check(root):
             mentioned = set()
             for text in page.code:
                 for name in public_names():
-                    if re.fullmatch(rf"(skae\.)?{re.escape(name)}(\(.*\))?", text.strip()):
+                    if re.fullmatch(rf"(skae\.)?{re.escape(name)}(\(.*\))?#?", text.strip()):
                         mentioned.add(name)
             for name in sorted(mentioned):
                 if f"skae.{name}.html" not in linked and not (

@@ -37,6 +37,7 @@ def test_each_kind_of_problem_is_reported(tmp_path):
           '<a href="../nowhere.html">c</a>'
           '<script src="https://cdn.example.org/mathjax.js"></script>'
           '<p><code>OutlierDetector</code></p>')
+    write(tmp_path, "user_guide/vae.html", '<h1>VAE<a href="#">#</a></h1>')
     _, problems = load_checker().check(tmp_path)
     text = "\n".join(problems)
     assert "'../benchmarks.html#missing' (no #missing)" in text
@@ -44,4 +45,5 @@ def test_each_kind_of_problem_is_reported(tmp_path):
     assert "'../nowhere.html' (no file" in text
     assert "loads https://cdn.example.org/mathjax.js from the internet" in text
     assert "names `OutlierDetector` but never links its API page" in text
-    assert len(problems) == 5
+    assert "user_guide/vae.html: names `VAE` but never links its API page" in text
+    assert len(problems) == 6

@@ -42,12 +42,33 @@ def _exists(name):
     return False
 
 
+def _class_prefix(name):
+    """``"sklearn.decomposition.PCA"`` for ``"sklearn.decomposition.PCA.score_samples"``."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:cut])
+        if _exists(prefix):
+            module, _, attr = prefix.rpartition(".")
+            try:
+                if isinstance(getattr(importlib.import_module(module), attr), type):
+                    return prefix
+            except (ImportError, AttributeError, ValueError):
+                pass
+    return None
+
+
 def _url(name):
     root = name.split(".")[0]
     if root not in PAGES or not _exists(name):
         return None
-    module = name.split(".")[1] if root == "skorch" and name.count(".") > 1 else "net"
-    return PAGES[root].format(name=name, module=module)
+    if root == "skorch":
+        module = name.split(".")[1] if name.count(".") > 1 else "net"
+        return PAGES[root].format(name=name, module=module)
+    owner = _class_prefix(name) if root in ("sklearn", "torch") else None
+    if owner is not None:
+        # scikit-learn and PyTorch document methods on their class's page.
+        return PAGES[root].format(name=owner) + "#" + name
+    return PAGES[root].format(name=name)
 
 
 def resolve(app, env, node, contnode):
