@@ -14,8 +14,7 @@ from ._parallel import DataParallelContext, data_parallel
 from ._persistence import load, save
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "Autoencoder",

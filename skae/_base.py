@@ -46,6 +46,7 @@ from ._net import (
     TensorData,
     as_float32_tensor,
 )
+from ._warnings import user_stacklevel
 
 __all__ = ["BaseAutoencoder", "store_parameters"]
 
@@ -330,7 +331,7 @@ class BaseAutoencoder(
             f"was still improving by more than tol={self.tol}; consider increasing "
             "max_iter.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
     def fit_transform(self, X, y=None):
@@ -505,7 +506,7 @@ class BaseAutoencoder(
                 "regularised variant (e.g. DenoisingAutoencoder) for over-complete "
                 "codes.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
 
     def _resolve_device(self):

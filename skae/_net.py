@@ -28,6 +28,7 @@ from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
 from . import _parallel
+from ._warnings import user_stacklevel
 
 __all__ = [
     "AutoencoderNet",
@@ -161,7 +162,7 @@ class EpochGuard(Callback):
             f"Training was interrupted during epoch {len(net.history) + 1}; the model "
             f"keeps the weights of epoch {len(net.history)}.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -23,6 +23,9 @@ from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._version import __version__
+from ._warnings import user_stacklevel
+
 __all__ = ["load", "save"]
 
 #: Bumped whenever the layout of a saved file changes incompatibly.
@@ -31,9 +34,22 @@ _FORMAT = "skae"
 
 
 def _registry():
-    import skae
+    """The only classes a file may name: skae's estimators, listed one by one.
 
-    return {name: getattr(skae, name) for name in skae.__all__ if name[0].isupper()}
+    Imported here, not at the top, because the estimator modules do not need
+    persistence and must not depend on it.
+    """
+    from ._autoencoder import Autoencoder
+    from ._conditional import ConditionalVAE
+    from ._contractive import ContractiveAutoencoder
+    from ._denoising import DenoisingAutoencoder
+    from ._outlier import OutlierDetector
+    from ._sparse import SparseAutoencoder
+    from ._vae import VAE
+
+    classes = (Autoencoder, ConditionalVAE, ContractiveAutoencoder, DenoisingAutoencoder,
+               OutlierDetector, SparseAutoencoder, VAE)
+    return {cls.__name__: cls for cls in classes}
 
 
 def save(estimator, path):
@@ -177,7 +193,7 @@ def load(path, device=None):
             f"{path} was written by skae {metadata.get('skae_version')}, this is skae "
             f"{_version()}; the file format is the same, but check the results.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     return _rebuild(json.loads(header), "", tensors, _registry(), device)
 
@@ -280,8 +296,6 @@ def _digest(header, tensors):
 
 
 def _version():
-    from skae import __version__
-
     return __version__
 
 

@@ -65,3 +65,16 @@ def test_named_optimizers_take_multi_tensor_steps_with_the_same_result(name, cls
     looped = Autoencoder(optimizer=getattr(torch.optim, cls), **params).fit(X)
     assert not looped.net_.optimizer_.defaults["foreach"]
     np.testing.assert_allclose(named.transform(X), looped.transform(X), rtol=1e-5, atol=1e-6)
+
+
+def test_warnings_point_at_the_users_line(tabular):
+    # Not at skae's internals, however deep the call: directly, through a
+    # Pipeline, or from a callback inside skorch's training loop.
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import make_pipeline
+
+
+    for fit in (lambda m: m.fit(tabular), lambda m: make_pipeline(m).fit(tabular)):
+        with pytest.warns(ConvergenceWarning) as record:
+            fit(Autoencoder(max_iter=2, tol=0.0, random_state=0))
+        assert [w.filename for w in record] == [__file__]

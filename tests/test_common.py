@@ -294,8 +294,10 @@ def test_interrupt_keeps_the_last_finished_epoch(estimator, tabular, monkeypatch
         return original(self, batch, **kwargs)
 
     monkeypatch.setattr(AutoencoderNet, "train_step", interrupt_in_epoch_4)
-    with pytest.warns(UserWarning, match="interrupted during epoch 4"):
+    with pytest.warns(UserWarning, match="interrupted during epoch 4") as record:
         model = fitted(estimator, tabular, max_iter=10)
+    # Raised in a callback inside skorch's loop, reported at the caller's line.
+    assert {w.filename for w in record if "interrupted" in str(w.message)} == {__file__}
     assert model.n_iter_ == 3
     np.testing.assert_allclose(model.transform(tabular), reference.transform(tabular), rtol=1e-6)
 
@@ -357,6 +359,7 @@ def test_max_iter_reached_warns(estimator, tabular):
 
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         fitted(estimator, tabular, max_iter=2, tol=0.0)
+
 
 
 def test_warm_start_continues_training(estimator, tabular):
