@@ -75,7 +75,7 @@ with Peak() as score_mem:
     start = time.perf_counter()
     scores = model.score_samples(X)
     score_seconds = time.perf_counter() - start
-durations = [float(d) for d in model.net_.history[:, "dur"]]
+durations = model._trainer_.epoch_seconds
 print(json.dumps({
     "n": n, "input_bytes": X.nbytes, "epochs": epochs,
     "epoch_seconds": durations, "fit_seconds": fit_seconds,

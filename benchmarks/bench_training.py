@@ -167,7 +167,7 @@ def _measure(method, args):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ae.fit(X[:10])
-            ae.net_.module_.load_state_dict(fresh_module().state_dict())
+            ae.module_.load_state_dict(fresh_module().state_dict())
             encode = ae.transform
         _reset_peak_rss()
         rss_before = _rss_mib("VmRSS")

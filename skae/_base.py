@@ -1,8 +1,8 @@
-"""The abstract base estimator: all scikit-learn and skorch plumbing lives here.
+"""The abstract base estimator: the scikit-learn plumbing lives here.
 
 :class:`BaseAutoencoder` validates parameters and data, seeds its own
-generators, builds and trains the skorch net (kept as ``net_``), and
-implements ``transform``, ``inverse_transform``, ``score_samples``, ``score``,
+generators, has a :class:`~skae._training.Trainer` (the one layer that touches
+skorch) train its module, and implements ``transform``, ``inverse_transform``, ``score_samples``, ``score``,
 ``reconstruction_error``, feature names and tags. A variant supplies only what
 differs, through four hooks:
 
@@ -15,7 +15,6 @@ A variant whose score is not the residual likelihood (the VAE) also
 overrides ``score_samples`` and ``_fit_scoring``.
 """
 
-import copy
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -27,35 +26,20 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.covariance import ledoit_wolf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping
-from skorch.utils import noop
 
 from . import _parallel
-from ._losses import ReconstructionLoss, gaussian_log_likelihood
+from ._density import ResidualCodeDensity, code_distribution, residual_variance
+from ._losses import ReconstructionLoss
 from ._modules import ACTIVATIONS, MLPAutoencoder, conv_geometry, init_parameters
-from ._net import (
-    AutoencoderNet,
-    EpochGuard,
-    HoldoutSplit,
-    ProgressLog,
-    TensorData,
-    as_float32_tensor,
-)
+from ._net import TensorData, as_float32_tensor
+from ._training import OPTIMIZERS, Trainer, TrainingOptions
 from ._warnings import user_stacklevel
 
 __all__ = ["BaseAutoencoder", "store_parameters"]
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
 
 # Inference runs in chunks of at most this many activations (rows x widest
 # layer): about 16 MB of float32, whatever the number of rows.
@@ -81,7 +65,7 @@ class BaseAutoencoder(
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS)), callable],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -204,7 +188,7 @@ class BaseAutoencoder(
         >>> ae.n_iter_
         6
         """
-        if not hasattr(self, "net_"):
+        if not hasattr(self, "_trainer_"):
             self._validate_params()
         return self._atomically(self._partial_fit, X, y)
 
@@ -220,34 +204,31 @@ class BaseAutoencoder(
         return self
 
     def _fit(self, X, y=None):
-        continuing = self.warm_start and hasattr(self, "net_")
+        continuing = self.warm_start and hasattr(self, "_trainer_")
         X, data, device, seeds = self._prepare(X, y, reset=not continuing)
         if continuing:
-            net = copy.deepcopy(self.net_)
-            net.max_epochs, net.seed, net.verbose = self.max_iter, seeds[1], self.verbose
+            trainer, result = self._train(lambda: self._trainer_.resumed(
+                data, max_epochs=self.max_iter, seed=seeds[1], verbose=self.verbose))
         else:
-            net = self._build_net(X, device, *seeds)
-        self._train(net.partial_fit if continuing else net.fit, data)
-        self._report_stopping(net, len(net.history) - (self.n_iter_ if continuing else 0))
-        self._set_fitted(net, X, data)
+            trainer = self._build_trainer(X, device, *seeds)
+            result = self._train(lambda: trainer.fit(data))
+        self._report_stopping(result)
+        self._set_fitted(trainer, result, X, data)
         return self
 
     def _partial_fit(self, X, y=None):
-        first = not hasattr(self, "net_")
+        first = not hasattr(self, "_trainer_")
         X, data, device, seeds = self._prepare(X, y, reset=first)
         if first:
-            net = self._build_net(X, device, *seeds, incremental=True)
+            new = self._build_trainer(X, device, *seeds, incremental=True)
+            trainer, result = self._train(
+                lambda: new.one_epoch(data, seed=seeds[1], verbose=self.verbose))
         else:
-            net = copy.deepcopy(self.net_)
-            if net.train_split is not None:  # built by fit with early stopping
-                net.train_split = None
-                net.callbacks = [(n, cb) for n, cb in net.callbacks if n != "stopping"]
-                net.initialize_callbacks()
             # A new shuffling and corruption stream for every call.
-            net.seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])
-            net.verbose = self.verbose
-        self._train(lambda d: net.partial_fit(d, epochs=1), data)
-        self._set_fitted(net, X, data)
+            seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])
+            trainer, result = self._train(
+                lambda: self._trainer_.one_epoch(data, seed=seed, verbose=self.verbose))
+        self._set_fitted(trainer, result, X, data)
         return self
 
     def _prepare(self, X, y, reset):
@@ -260,7 +241,7 @@ class BaseAutoencoder(
         self._check_architecture(n_samples, n_features)
         self._check_params(X)
         # Continued training stays on the device the network already lives on.
-        device = self._resolve_device() if reset else self.net_.device
+        device = self._resolve_device() if reset else self._trainer_.device
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         data = TensorData(_check_finite(self._module_input(X, y, device, reset), X))
@@ -269,9 +250,9 @@ class BaseAutoencoder(
         _parallel.check_same_data(data.X)
         return X, data, device, seeds
 
-    def _train(self, run, data):
+    def _train(self, run):
         try:
-            run(data)
+            return run()
         except FloatingPointError as exc:
             raise ValueError(
                 f"Training diverged: {exc}. Scale the input (for example with "
@@ -280,16 +261,15 @@ class BaseAutoencoder(
                 "before this call."
             ) from None
 
-    def _set_fitted(self, net, X, data):
-        self.net_ = net
+    def _set_fitted(self, trainer, result, X, data):
+        self._trainer_ = trainer
         self.n_components_ = self._code_width()
-        self.n_iter_ = len(net.history)
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.n_iter_ = len(result.losses)
+        self.loss_curve_ = list(result.losses)
         for name in ("validation_scores_", "best_validation_score_"):
             self.__dict__.pop(name, None)
-        valid = [row.get("valid_loss") for row in net.history]
-        if self.early_stopping and all(v is not None for v in valid):
-            self.validation_scores_ = [-float(v) for v in valid]
+        if self.early_stopping and result.validation_losses is not None:
+            self.validation_scores_ = [-v for v in result.validation_losses]
             self.best_validation_score_ = max(self.validation_scores_)
         vars(self).update(self._fit_scoring(X, data))
 
@@ -307,21 +287,20 @@ class BaseAutoencoder(
             lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
         ).ravel()
 
-    def _report_stopping(self, net, epochs_run):
+    def _report_stopping(self, result):
         """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
-        callbacks = dict(net.callbacks_)
-        if callbacks["guard"].interrupted_:
+        if result.stop == "interrupted":
             return
-        if epochs_run < self.max_iter:
+        if result.stop == "converged":
             if self.verbose:
                 monitored = "validation" if self.early_stopping else "training"
                 kept = (
-                    f"; keeping the weights of epoch {callbacks['stopping'].best_epoch_}"
+                    f"; keeping the weights of epoch {result.best_epoch}"
                     if self.early_stopping
                     else ""
                 )
                 print(
-                    f"Stopped after {len(net.history)} epochs: the {monitored} loss did "
+                    f"Stopped after {len(result.losses)} epochs: the {monitored} loss did "
                     f"not improve by tol={self.tol} for n_iter_no_change="
                     f"{self.n_iter_no_change} epochs{kept}."
                 )
@@ -359,74 +338,94 @@ class BaseAutoencoder(
         """
         return self.fit(X).transform(X)
 
-    def _build_net(self, X, device, init_seed, train_seed, split_seed, incremental=False):
+    def _build_trainer(self, X, device, init_seed, train_seed, split_seed, incremental=False):
+        return Trainer.build(
+            self._initial_module(X.shape[1], init_seed),
+            self._build_criterion(),
+            self._build_corruption(X),
+            self._training_options(),
+            device,
+            train_seed,
+            split_seed,
+            incremental=incremental,
+        )
+
+    def _initial_module(self, n_features, init_seed):
         # torch layers draw default weights from the global generator when
         # built; fork it so that building leaves the user's global stream
         # untouched, then draw the real initial weights from our own seed.
         with torch.random.fork_rng(devices=[]):
-            module = self._build_module(X.shape[1])
+            module = self._build_module(n_features)
         init_parameters(module, torch.Generator().manual_seed(init_seed))
-        optimizer, optimizer_options = self.optimizer, {}
-        if isinstance(optimizer, str):
-            optimizer = _OPTIMIZERS[optimizer]
-            # One multi-tensor update per step instead of a loop over the
-            # parameters: the same numbers, about 15% off a small CPU fit.
-            optimizer_options["optimizer__foreach"] = True
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        stopping = EarlyStopping(
-            monitor=monitor,
-            patience=self.n_iter_no_change,
-            threshold=self.tol,
-            threshold_mode="abs",
-            load_best=self.early_stopping,
-            sink=noop,
-        )
-        # Order matters: EarlyStopping ends an epoch by raising, so the
-        # callbacks that must see every finished epoch come before it.
-        callbacks = [("guard", EpochGuard()), ("progress", ProgressLog())]
-        if not incremental:  # partial_fit: one epoch per call, no stopping rule
-            callbacks.append(("stopping", stopping))
-        holdout = self.early_stopping and not incremental
-        return AutoencoderNet(
-            module=module,
-            criterion=self._build_criterion(),
-            corruption=self._build_corruption(X),
-            seed=train_seed,
-            trim=self.trim,
-            optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
-            **optimizer_options,
-            lr=self.learning_rate_init,
-            max_epochs=self.max_iter,
+        return module
+
+    def _training_options(self):
+        return TrainingOptions(
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate_init,
+            weight_decay=self.weight_decay,
             batch_size=256 if self.batch_size == "auto" else self.batch_size,
-            train_split=HoldoutSplit(self.validation_fraction, split_seed) if holdout else None,
-            callbacks=callbacks,
+            max_epochs=self.max_iter,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self.n_iter_no_change,
+            tol=self.tol,
+            trim=self.trim,
             verbose=self.verbose,
-            device=device,
         )
 
-    def _rebuild_net(self, module_state, corruption_state, device=None):
-        """A fitted net holding saved weights (``skae.load``): no training, no data."""
+    def _restore_trainer(self, module_state, corruption_state, device=None):
+        """A fitted network holding saved weights (``skae.load``): no training, no data."""
         if device is None:
             try:
                 device = self._resolve_device()
             except ValueError:  # e.g. saved on a GPU, loaded where there is none
                 device = "cpu"
+        # The corruption is built from data (feature ranges); the saved state
+        # replaces what a placeholder gives it.
         placeholder = np.zeros((2, self.n_features_in_))
-        net = self._build_net(placeholder, device, 0, 0, 0)
-        with torch.random.fork_rng(devices=[]):
-            net.initialize()
         try:
-            net.module_.load_state_dict(module_state)
-            if net.corruption_ is not None:
-                net.corruption_.load_state_dict(corruption_state)
+            return Trainer.restore(
+                self._initial_module(self.n_features_in_, 0),
+                self._build_criterion(),
+                self._build_corruption(placeholder),
+                self._training_options(),
+                device,
+                module_state,
+                corruption_state,
+            )
         except RuntimeError as exc:
             raise ValueError(
                 f"the saved weights do not fit a {type(self).__name__} with these "
                 f"parameters: {exc}"
             ) from None
-        net.module_.eval()
-        return net
+
+    @property
+    def module_(self):
+        """The trained network: a ``torch.nn.Module``, in evaluation mode.
+
+        Its ``encode`` and ``decode`` are what ``transform`` and
+        ``inverse_transform`` run (in float32 tensors, without chunking). For
+        inspection and export; train through ``fit`` and ``partial_fit``.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            The network fitted last.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> from skae import Autoencoder
+        >>> X = np.random.default_rng(0).normal(size=(50, 4))
+        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0).fit(X)
+        >>> with torch.no_grad():
+        ...     code = ae.module_.encode(torch.tensor(X[:3], dtype=torch.float32))
+        >>> np.allclose(code.numpy(), ae.transform(X[:3]), atol=1e-6)
+        True
+        """
+        return self._trainer_.module
 
     # hidden_layer_sizes="auto" with architecture="conv". On the 8 x 8 digits a
     # dense layer between the convolutions and the code made the conv nets
@@ -533,30 +532,21 @@ class BaseAutoencoder(
 
     def _fit_residual_variance(self, X, data):
         # One pass in bounded chunks: residual and feature sums of squares.
-        sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self.net_.device)
+        sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self._trainer_.device)
         for _, _, chunk in self._chunks(X):
             sums[0] += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
             sums[1] += chunk.sum(dim=0, dtype=torch.float64)
             sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
-        residual, total, squares = (sums / len(X)).cpu().numpy()
-        # A feature reconstructed perfectly (constant columns) would make the
-        # likelihood infinite for any later deviation: floor its variance.
-        scale = float(np.mean(np.maximum(squares - total**2, 0.0))) if len(X) > 1 else 1.0
-        return np.maximum(residual, 1e-6 * max(scale, 1e-6))
+        return residual_variance(*sums.cpu().numpy(), len(X))
 
     def _fit_code_distribution(self, X):
         """Mean and covariance of the training codes: the prior behind ``score_samples``."""
         # 100k rows estimate a code covariance well; a strided view of larger
         # data keeps this step's memory bounded (no copy of X).
         step = -(-len(X) // _CODE_STATISTICS_ROWS)
-        rows = X[::step]
-        codes = self._map_batches(self.net_.module_.encode, rows, self.n_components_, np.float64)
-        # Ledoit-Wolf shrinkage keeps the covariance well conditioned when
-        # codes are wide (sparse, over-complete) or have dead or constant units.
-        covariance, _ = ledoit_wolf(codes)
-        scale = max(float(np.trace(covariance)) / codes.shape[1], 1e-6)
-        covariance[np.diag_indices_from(covariance)] += 1e-6 * scale
-        mean = codes.mean(axis=0)
+        codes = self._map_batches(self.module_.encode, X[::step], self.n_components_,
+                                  np.float64)
+        mean, covariance = code_distribution(codes)
         return {"code_mean_": mean, "code_covariance_": covariance}
 
     # -------------------------------------------------------------- inference
@@ -569,9 +559,9 @@ class BaseAutoencoder(
         return self.n_features_in_
 
     def _code_width(self):
-        probe = torch.zeros(1, self._module_width(), device=self.net_.device)
+        probe = torch.zeros(1, self._module_width(), device=self._trainer_.device)
         with torch.no_grad():
-            return int(self.net_.module_.eval().encode(probe).shape[1])
+            return int(self.module_.eval().encode(probe).shape[1])
 
     @property
     def _n_features_out(self):
@@ -590,7 +580,7 @@ class BaseAutoencoder(
         ``copies`` per row (e.g. importance samples). The module is in eval
         mode and gradients are off while a chunk is used.
         """
-        module = self.net_.module_
+        module = self.module_
         module.eval()
         widest = max(X.shape[1], self._widest_layer())
         rows = max(1, _INFERENCE_BUDGET // (widest * copies))
@@ -598,7 +588,7 @@ class BaseAutoencoder(
             for start in range(0, X.shape[0], rows):
                 stop = min(start + rows, X.shape[0])
                 source = X[start:stop]
-                chunk = as_float32_tensor(source, self.net_.device)
+                chunk = as_float32_tensor(source, self._trainer_.device)
                 yield start, stop, _check_finite(chunk, source)
 
     def _map_batches(self, fn, X, width, dtype):
@@ -609,7 +599,7 @@ class BaseAutoencoder(
         return out
 
     def _squared_residual(self, xb):
-        return (self.net_.module_(xb).reconstruction - xb).square().flatten(1)
+        return (self.module_(xb).reconstruction - xb).square().flatten(1)
 
     def transform(self, X):
         """Encode ``X``: the code of each row, like ``PCA.transform``.
@@ -634,7 +624,7 @@ class BaseAutoencoder(
         (4, 3)
         """
         X = self._validate_X(X)
-        return self._map_batches(self.net_.module_.encode, X, self.n_components_, X.dtype)
+        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space, like ``PCA.inverse_transform``.
@@ -666,7 +656,7 @@ class BaseAutoencoder(
                 f"inverse_transform expects codes of width n_components_="
                 f"{self.n_components_}."
             )
-        return self._map_batches(self.net_.module_.decode, Z, self.n_features_in_, Z.dtype)
+        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each row, or of each row and feature.
@@ -739,25 +729,12 @@ class BaseAutoencoder(
         (3,)
         """
         X = self._validate_X(X)
-        device = self.net_.device
-        variance = torch.as_tensor(self.residual_variance_, dtype=torch.float32, device=device)
-        # The code is whitened by the training codes' mean m and covariance
-        # S, w = W (z - m) with W = chol(S)^-1, and scored under N(0, I):
-        # unlike log N(z; m, S) this does not reward a model for shrinking
-        # its codes, so ``score`` still compares models fairly.
-        cholesky = np.linalg.cholesky(self.code_covariance_)
-        whitener = torch.as_tensor(np.linalg.inv(cholesky).T, dtype=torch.float64, device=device)
-        mean = torch.as_tensor(self.code_mean_, dtype=torch.float64, device=device)
-        constant = -0.5 * len(self.code_mean_) * np.log(2 * np.pi)
+        density = ResidualCodeDensity(self.residual_variance_, self.code_mean_,
+                                      self.code_covariance_, self._trainer_.device)
 
         def log_density(xb):
-            out = self.net_.module_(xb)
-            residual = (out.reconstruction - xb).square().flatten(1)
-            # In float64: the small whitening product then does not depend on
-            # how many rows share the batch.
-            whitened = (out.code.double() - mean) @ whitener
-            code = constant - 0.5 * whitened.square().sum(dim=1)
-            return gaussian_log_likelihood(residual, variance).double() + code
+            out = self.module_(xb)
+            return density(out.reconstruction, xb, out.code)
 
         return self._map_batches(log_density, X, 1, np.float64).ravel()
 

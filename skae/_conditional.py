@@ -193,7 +193,7 @@ class ConditionalVAE(VAE):
         X = self._validate_X(X)
         self._require_labels(y, "transform", X)
         inputs = self._with_labels(X, y, X.dtype)
-        return self._map_batches(self.net_.module_.encode, inputs, self.n_components_, X.dtype)
+        return self._map_batches(self.module_.encode, inputs, self.n_components_, X.dtype)
 
     def inverse_transform(self, X, y=None):
         """Decoder means ``D(z, y)`` for codes ``X`` and labels ``y``.
@@ -228,7 +228,7 @@ class ConditionalVAE(VAE):
                 f"expects codes of width n_components_={self.n_components_}."
             )
         self._require_labels(y, "inverse_transform", Z)
-        width, module = self.n_components_, self.net_.module_
+        width, module = self.n_components_, self.module_
         return self._map_batches(
             lambda zb: module.decode(zb[:, :width], zb[:, width:]),
             self._with_labels(Z, y, Z.dtype),
@@ -265,7 +265,7 @@ class ConditionalVAE(VAE):
         X = self._validate_X(X)
         self._require_labels(y, "reconstruction_error", X)
         inputs = self._with_labels(X, y, X.dtype)
-        n_features, module = self.n_features_in_, self.net_.module_
+        n_features, module = self.n_features_in_, self.module_
 
         def squared(batch):
             return (module(batch).reconstruction - batch[:, :n_features]).square()
@@ -381,7 +381,7 @@ class ConditionalVAE(VAE):
             y = self.classes_[rng.choice(len(self.classes_), n_samples, p=self.class_prior_)]
         one_hot = torch.from_numpy(self._one_hot(y, n_samples))
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        module, device = self.net_.module_.eval(), self.net_.device
+        module, device = self.module_.eval(), self._trainer_.device
         z = torch.randn(n_samples, self.n_components_, generator=generator)
         with torch.no_grad():
             mean = module.decode(z.to(device), one_hot.to(device)).cpu()

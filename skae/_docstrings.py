@@ -81,8 +81,10 @@ default="adam"
         Print one line of losses per epoch when positive."""
 
 COMMON_ATTRIBUTES = """\
-    net_ : skorch.NeuralNet
-        The trained skorch net; its PyTorch module is ``net_.module_``.
+    module_ : torch.nn.Module
+        The trained PyTorch network (``encode``, ``decode``), in evaluation
+        mode; for inspection or export. Training goes through ``fit`` and
+        ``partial_fit``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)

@@ -1,23 +1,26 @@
 """Training objectives and per-row scores, in plain PyTorch.
 
-An objective is an ``nn.Module`` called as
-``objective(output, target, inputs=..., module=..., generator=...)`` and
-returning a scalar: ``output`` is what the autoencoder module's ``forward``
-returned, ``target`` the clean batch, ``inputs`` the (possibly corrupted)
-batch the module saw, ``module`` the autoencoder itself (for penalties on its
-Jacobian) and ``generator`` the training run's random generator (for
-stochastic penalties). A variant adds a regulariser by subclassing
+An objective is an ``nn.Module`` called as ``objective(output, target,
+context)`` and returning a scalar: ``output`` is what the autoencoder
+module's ``forward`` returned, ``target`` the clean batch and ``context`` an
+:class:`ObjectiveContext`: the (possibly corrupted) batch the module saw, the
+module itself (for penalties on its Jacobian), the training run's random
+generator (for stochastic terms), the number of training rows and the epoch
+(for terms that depend on them, such as a total-correlation penalty that
+needs the data set's size). A variant adds a regulariser by subclassing
 :class:`PenalizedLoss` and writing only its ``penalty``.
 
 Nothing here imports scikit-learn or skorch.
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 __all__ = [
+    "ObjectiveContext",
     "ContractiveLoss",
     "PenalizedLoss",
     "ReconstructionLoss",
@@ -57,6 +60,23 @@ def gaussian_log_likelihood(squared_residual, variance):
     return -0.5 * ((squared_residual / variance).sum(dim=1) + log_norm)
 
 
+@dataclass(frozen=True)
+class ObjectiveContext:
+    """What an objective may use besides the module's output and the clean batch.
+
+    ``inputs``: the batch the module saw (corrupted for a denoising
+    autoencoder); ``module``: the autoencoder module; ``generator``: the
+    training run's random generator; ``n_rows``: training rows in the data set;
+    ``epoch``: the epoch being trained (1-based).
+    """
+
+    inputs: torch.Tensor = None
+    module: nn.Module = None
+    generator: torch.Generator = None
+    n_rows: int = None
+    epoch: int = None
+
+
 class ReconstructionLoss(nn.Module):
     """Mean over rows of the squared error summed over features (theory, section 1).
 
@@ -65,7 +85,7 @@ class ReconstructionLoss(nn.Module):
     target.
     """
 
-    def forward(self, output, target, inputs=None, module=None, generator=None):
+    def forward(self, output, target, context=None):
         return squared_error(output.reconstruction, target).mean()
 
 
@@ -76,13 +96,14 @@ class PenalizedLoss(ReconstructionLoss):
         super().__init__()
         self.weight = float(weight)
 
-    def penalty(self, output, inputs, module, generator):
+    def penalty(self, output, context):
+        """The regulariser for this batch: a scalar tensor."""
         raise NotImplementedError
 
-    def forward(self, output, target, inputs=None, module=None, generator=None):
+    def forward(self, output, target, context=None):
         loss = super().forward(output, target)
         if self.weight:
-            loss = loss + self.weight * self.penalty(output, inputs, module, generator)
+            loss = loss + self.weight * self.penalty(output, context)
         return loss
 
 
@@ -121,7 +142,7 @@ class SparsityLoss(PenalizedLoss):
         self.sparsity = sparsity
         self.target = target
 
-    def penalty(self, output, inputs, module, generator):
+    def penalty(self, output, context):
         if self.sparsity == "kl":
             return kl_sparsity(output.code, self.target)
         return output.code.abs().sum(dim=1).mean()
@@ -256,10 +277,11 @@ class ContractiveLoss(PenalizedLoss):
         self.method = method
         self.n_projections = n_projections
 
-    def penalty(self, output, inputs, module, generator):
+    def penalty(self, output, context):
+        module = context.module
         encoder = module.encoder if hasattr(module, "encoder") else module.encode
         return jacobian_frobenius_squared(
-            encoder, inputs, self.method, self.n_projections, generator
+            encoder, context.inputs, self.method, self.n_projections, context.generator
         ).mean()
 
 
@@ -279,15 +301,7 @@ def log_likelihood(module, z, x):
     dimension; ``x`` broadcasts against the decoder output.
     """
     x, label = module.split(x)
-    out = module.decoder_output(z, label)
-    if module.likelihood == "bernoulli":
-        # From logits: -BCE, never log(sigmoid(.)), which underflows.
-        return -torch.nn.functional.binary_cross_entropy_with_logits(
-            out, x.expand_as(out), reduction="none"
-        ).sum(dim=-1)
-    log_std = module.log_std
-    z_score = (x - out) * torch.exp(-log_std)
-    return -0.5 * (z_score.square() + 2 * log_std + math.log(2 * math.pi)).sum(dim=-1)
+    return module.likelihood.log_density(module.decoder_output(z, label), x, module.log_std)
 
 
 def _standard_normal(shape, generator, like):
@@ -295,22 +309,26 @@ def _standard_normal(shape, generator, like):
 
 
 class VAELoss(nn.Module):
-    """Negative ELBO with a weighted KL: ``-E_q[log p(x|z)] + beta * KL(q || p)``.
+    """Negative ELBO with a weighted divergence: ``-E_q[log p(x|z)] + beta * D(q || p)``.
 
     One reparameterised sample ``z = mean + exp(log_var / 2) * eps`` per row,
     averaged over the batch (Kingma & Welling, 2014; beta-VAE for beta != 1).
+    ``divergence(mean, log_var)`` gives ``D`` per row: by default the KL to
+    ``N(0, I)`` in closed form (:func:`gaussian_kl`); another regulariser on
+    the posterior (an MMD, a total-correlation term) replaces it there.
     """
 
-    def __init__(self, beta=1.0):
+    def __init__(self, beta=1.0, divergence=None):
         super().__init__()
         self.beta = float(beta)
+        self.divergence = gaussian_kl if divergence is None else divergence
 
-    def forward(self, output, target, inputs=None, module=None, generator=None):
+    def forward(self, output, target, context=None):
         mean, log_var = output.code, output.log_var
-        eps = _standard_normal(mean.shape, generator, mean)
+        eps = _standard_normal(mean.shape, context.generator, mean)
         z = mean + torch.exp(0.5 * log_var) * eps
-        reconstruction = log_likelihood(module, z, target)
-        return (self.beta * gaussian_kl(mean, log_var) - reconstruction).mean()
+        reconstruction = log_likelihood(context.module, z, target)
+        return (self.beta * self.divergence(mean, log_var) - reconstruction).mean()
 
 
 def importance_weighted_bound(module, x, eps):

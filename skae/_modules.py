@@ -18,6 +18,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from ._likelihoods import LIKELIHOODS
+
 __all__ = [
     "ACTIVATIONS",
     "AutoencoderOutput",
@@ -308,7 +310,8 @@ class VAEModule(nn.Module):
         self.decoder = decoder_stack(
             n_components + self.n_classes, hidden, n_features, activation, conv
         )
-        self.likelihood = likelihood
+        # The family's object: log-density, mean, sampling, data check.
+        self.likelihood = LIKELIHOODS[likelihood]
         if likelihood == "gaussian" and decoder_std is None:
             self.log_std = nn.Parameter(torch.zeros(n_features))
         else:
@@ -341,8 +344,7 @@ class VAEModule(nn.Module):
 
     def decode(self, z, label=None):
         """The decoder mean: probabilities for the Bernoulli likelihood."""
-        out = self.decoder_output(z, label)
-        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+        return self.likelihood.mean(self.decoder_output(z, label))
 
     def forward(self, inputs):
         mean, log_var = self.posterior(inputs)

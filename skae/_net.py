@@ -9,8 +9,9 @@ only overrides skorch's documented hooks:
   is most of the time of a small network's epoch;
 - ``train_step_single``: corrupts the batch (denoising variants) and trains
   against the clean one;
-- ``get_loss``: hands the objective the module and its inputs, so a variant
-  can add penalties on the code or on the encoder's Jacobian.
+- ``get_loss``: hands the objective an ``ObjectiveContext`` (the inputs, the
+  module, the generator, the number of rows, the epoch), so a variant can add
+  penalties on the code or on the encoder's Jacobian.
 
 :class:`EpochGuard` stops a diverging fit with a clear error and makes an
 interrupted fit (Ctrl-C) end on the last finished epoch.
@@ -28,6 +29,7 @@ from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
 from . import _parallel
+from ._losses import ObjectiveContext
 from ._warnings import user_stacklevel
 
 __all__ = [
@@ -286,6 +288,8 @@ class AutoencoderNet(NeuralNet):
 
     def get_iterator(self, dataset, training=False):
         batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        if training:  # the number of training rows, for the objective's context
+            self.n_rows_ = len(dataset)
         return TensorBatches(
             dataset,
             batch_size,
@@ -329,9 +333,14 @@ class AutoencoderNet(NeuralNet):
         return target[keep]
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.criterion_(
-            y_pred, y_true, inputs=X, module=self.module_, generator=self.noise_generator_
+        context = ObjectiveContext(
+            inputs=X,
+            module=self.module_,
+            generator=self.noise_generator_,
+            n_rows=self.n_rows_,
+            epoch=len(self.history),
         )
+        return self.criterion_(y_pred, y_true, context)
 
 
 def as_float32_tensor(X, device):

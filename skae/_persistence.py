@@ -213,7 +213,7 @@ def _describe(estimator, prefix, tensors, registry):
     }
     attributes, arrays, children = {}, [], {}
     for key, value in vars(estimator).items():
-        if not key.endswith("_") or key.startswith("_") or key == "net_":
+        if not key.endswith("_") or key.startswith("_"):
             continue
         if isinstance(value, BaseEstimator):
             children[key] = _describe(value, f"{prefix}{key}.", tensors, registry)
@@ -229,11 +229,12 @@ def _describe(estimator, prefix, tensors, registry):
             arrays.append(key)
         else:
             attributes[key] = _encode_value(name, key, value)
-    if hasattr(estimator, "net_"):
-        state = estimator.net_.module_.state_dict()
+    trained = hasattr(estimator, "_trainer_")
+    if trained:
+        state = estimator.module_.state_dict()
         for key, value in state.items():
             tensors[f"{prefix}module.{key}"] = value.detach().cpu().contiguous()
-        corruption = getattr(estimator.net_, "corruption_", None)
+        corruption = estimator._trainer_.corruption
         if corruption is not None:
             for key, value in corruption.state_dict().items():
                 tensors[f"{prefix}corruption.{key}"] = value.detach().cpu().contiguous()
@@ -243,7 +244,7 @@ def _describe(estimator, prefix, tensors, registry):
         "attributes": attributes,
         "arrays": arrays,
         "children": children,
-        "has_net": hasattr(estimator, "net_"),
+        "has_net": trained,
     }
 
 
@@ -341,7 +342,7 @@ def _rebuild(record, prefix, tensors, registry, device):
         else:
             setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
     if record["has_net"]:
-        estimator.net_ = estimator._rebuild_net(
+        estimator._trainer_ = estimator._restore_trainer(
             _state(tensors, f"{prefix}module."),
             _state(tensors, f"{prefix}corruption."),
             device,

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
+from ._likelihoods import LIKELIHOODS
 from ._losses import VAELoss, importance_weighted_bound
 from ._modules import VAEModule
 
@@ -96,7 +97,7 @@ class VAE(BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
-        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "likelihood": [StrOptions(set(LIKELIHOODS))],
         "decoder_std": [Interval(Real, 0, None, closed="neither"), None],
         "beta": [Interval(Real, 0, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
@@ -134,7 +135,7 @@ class VAE(BaseAutoencoder):
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X):
-        _check_unit_interval(X, self.likelihood)
+        LIKELIHOODS[self.likelihood].check(X)
 
     def _build_module(self, n_features):
         return VAEModule(
@@ -160,7 +161,7 @@ class VAE(BaseAutoencoder):
 
     def _validate_X(self, X):
         X = super()._validate_X(X)
-        _check_unit_interval(X, self.net_.module_.likelihood)
+        self.module_.likelihood.check(X)
         return X
 
     # -------------------------------------------------------------- inference
@@ -200,7 +201,7 @@ class VAE(BaseAutoencoder):
     def _bound(self, inputs):
         """The importance-weighted bound for rows of the network's input."""
         X = inputs
-        module, device = self.net_.module_, self.net_.device
+        module, device = self.module_, self._trainer_.device
         k, width = self.n_importance_samples, self.n_components_
         per_chunk = min(k, _MAX_SAMPLES_PER_CHUNK)
         out = np.empty(X.shape[0], dtype=np.float64)
@@ -253,7 +254,7 @@ class VAE(BaseAutoencoder):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         seed = int(check_random_state(random_state).randint(2**31 - 1))
         generator = torch.Generator().manual_seed(seed)
-        module, device = self.net_.module_.eval(), self.net_.device
+        module, device = self.module_.eval(), self._trainer_.device
         z = torch.randn(n_samples, self.n_components_, generator=generator)
         with torch.no_grad():
             mean = module.decode(z.to(device)).cpu()
@@ -262,12 +263,9 @@ class VAE(BaseAutoencoder):
 
     def _observation_noise(self, mean, generator):
         """A draw from ``p(x | z)`` given its mean: 0/1 for Bernoulli, mean + std * eps."""
-        module = self.net_.module_
+        module = self.module_
         with torch.no_grad():
-            if module.likelihood == "bernoulli":
-                return torch.bernoulli(mean, generator=generator)
-            std = torch.exp(module.log_std).detach().cpu()
-            return mean + std * torch.randn(mean.shape, generator=generator)
+            return module.likelihood.sample(mean, module.log_std.cpu(), generator)
 
     def interpolate(self, x_start, x_end, n_steps=8):
         """Decode the straight line between the codes of two rows.
@@ -302,11 +300,3 @@ class VAE(BaseAutoencoder):
         t = np.linspace(0.0, 1.0, n_steps)[:, None]
         return self.inverse_transform((1 - t) * z_start + t * z_end)
 
-
-def _check_unit_interval(X, likelihood):
-    if likelihood == "bernoulli" and X.size and (np.nanmin(X) < 0 or np.nanmax(X) > 1):
-        raise ValueError(
-            "likelihood='bernoulli' needs data in [0, 1], but X ranges over "
-            f"[{np.nanmin(X):.3g}, {np.nanmax(X):.3g}]. Scale it (for example with "
-            "MinMaxScaler) or use likelihood='gaussian'."
-        )

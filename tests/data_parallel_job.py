@@ -61,7 +61,7 @@ def fit_and_score(estimator, X, y):
 
 
 def flat_weights(estimator):
-    state = estimator.net_.module_.state_dict()
+    state = estimator.module_.state_dict()
     return torch.cat([v.detach().flatten().double().cpu() for v in state.values()]).numpy()
 
 
@@ -70,13 +70,11 @@ def main(out, device):
     with skae.data_parallel() as ctx:
         for name, estimator in estimators(device).items():
             scores = fit_and_score(estimator, X, y)
-            history = estimator.net_.history
             np.savez(
                 out / f"{name}_rank{ctx.rank}.npz",
                 weights=flat_weights(estimator),
                 loss=np.array(estimator.loss_curve_),
-                rows=np.array([sum(b.get("train_batch_size", 0) for b in h["batches"])
-                               for h in history]),
+                rows=np.array(estimator._trainer_.rows_per_epoch),
                 scores=scores,
                 world_size=ctx.world_size,
             )

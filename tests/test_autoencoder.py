@@ -60,10 +60,10 @@ def test_named_optimizers_take_multi_tensor_steps_with_the_same_result(name, cls
     X = curved_data(300)
     params = dict(n_components=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
     named = Autoencoder(optimizer=name, **params).fit(X)
-    assert named.net_.optimizer_.defaults["foreach"] is True
+    assert named._trainer_.uses_foreach
     # A class is passed through untouched: torch's own per-parameter loop on CPU.
     looped = Autoencoder(optimizer=getattr(torch.optim, cls), **params).fit(X)
-    assert not looped.net_.optimizer_.defaults["foreach"]
+    assert not looped._trainer_.uses_foreach
     np.testing.assert_allclose(named.transform(X), looped.transform(X), rtol=1e-5, atol=1e-6)
 
 

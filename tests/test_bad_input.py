@@ -293,7 +293,7 @@ def test_any_finite_table_fits_or_fails_cleanly(X):
         _fit(model, X)
     except ValueError as exc:  # the only acceptable failure: named divergence
         assert "diverged" in str(exc)
-        assert not hasattr(model, "net_")
+        assert not hasattr(model, "module_")
         return
     scores = model.score_samples(X)
     assert scores.shape == (len(X),) and not np.any(np.isnan(scores))

@@ -401,7 +401,7 @@ def test_clone_copies_parameters_not_fitted_state(estimator, tabular):
     model = fitted(estimator, tabular)
     copy = clone(model)
     assert copy.get_params() == model.get_params()
-    assert not hasattr(copy, "net_")
+    assert not hasattr(copy, "module_")
 
 
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
@@ -467,5 +467,5 @@ def test_failed_partial_fit_keeps_the_model(estimator, tabular):
     for chunk in (bad, tabular[:, :4]):
         with pytest.raises(ValueError):
             model.partial_fit(chunk)
-        assert model.n_iter_ == 1 and model.net_ is state["net_"]
+        assert model.n_iter_ == 1 and model._trainer_ is state["_trainer_"]
         np.testing.assert_array_equal(model.transform(tabular), before)

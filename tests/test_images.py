@@ -68,13 +68,13 @@ def test_conv_shapes_for_any_image_size(estimator, shape):
     assert Z.shape == (40, model.n_components_)
     assert model.inverse_transform(Z).shape == X.shape
     assert np.all(np.isfinite(model.score_samples(X)))
-    assert model.net_.module_.decoder[-1].image_shape == shape
+    assert model.module_.decoder[-1].image_shape == shape
 
 
 def test_conv_network_is_convolutional():
     X = np.random.default_rng(0).random((30, 64))
     model = quiet_fit(Autoencoder(architecture="conv", image_shape=(1, 8, 8), **TINY), X)
-    convolutions = [m for m in model.net_.module_.modules()
+    convolutions = [m for m in model.module_.modules()
                     if type(m).__name__ in ("Conv2d", "ConvTranspose2d")]
     assert [type(m).__name__ for m in convolutions] == ["Conv2d"] * 2 + ["ConvTranspose2d"] * 2
     # 8 -> 4, then the 4 x 4 map is kept (stride 1); the decoder mirrors it.
@@ -98,7 +98,7 @@ def test_image_shape_mismatches_are_clear_errors(params, message):
     model = Autoencoder(**{**TINY, **params})
     with pytest.raises(ValueError, match=message):
         model.fit(np.zeros((10, 64)))
-    assert not hasattr(model, "net_")
+    assert not hasattr(model, "module_")
 
 
 def test_image_corruptions_act_per_pixel():

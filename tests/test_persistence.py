@@ -191,5 +191,5 @@ def test_foreign_files_are_refused(tmp_path):
 def test_model_trained_on_gpu_loads_on_cpu(tabular, tmp_path):
     model = fitted(Autoencoder(n_components=2, **dict(FAST, device="cuda")), tabular)
     loaded = load(save(model, tmp_path / "m.safetensors"), device="cpu")
-    assert loaded.net_.device == "cpu"
+    assert loaded._trainer_.device == "cpu"
     np.testing.assert_allclose(loaded.transform(tabular), model.transform(tabular), rtol=1e-4)

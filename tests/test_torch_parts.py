@@ -111,3 +111,73 @@ def test_holdout_split_is_disjoint_seeded_and_covers_all_rows():
     again, _ = HoldoutSplit(0.25, seed=0)(data)
     assert torch.equal(again.indices, train.indices)
     assert torch.equal(collect(TensorBatches(valid, 10))[0].ravel(), valid.indices.float())
+
+
+def test_objectives_get_the_context_of_the_batch(monkeypatch):
+    # Inputs, module, generator, number of training rows and epoch reach
+    # every objective (a beta-TCVAE's penalty, say, needs the data set size).
+    from skae import DenoisingAutoencoder
+    from skae._losses import ObjectiveContext
+
+    seen = []
+
+    class Recording(ReconstructionLoss):
+        def forward(self, output, target, context=None):
+            seen.append(context)
+            return super().forward(output, target, context)
+
+    monkeypatch.setattr(DenoisingAutoencoder, "_build_criterion", lambda self: Recording())
+    X = np.random.default_rng(0).normal(size=(100, 5))
+    model = DenoisingAutoencoder(n_components=2, batch_size=50, max_iter=2, tol=0.0,
+                                 random_state=0).fit(X)
+    assert all(isinstance(c, ObjectiveContext) for c in seen)
+    assert [c.epoch for c in seen] == [1, 1, 2, 2]
+    assert {c.n_rows for c in seen} == {100}
+    assert all(c.module is model.module_ for c in seen)
+    assert all(isinstance(c.generator, torch.Generator) for c in seen)
+    # The module saw corrupted inputs, not the clean batch.
+    assert all(c.inputs.shape == (50, 5) for c in seen)
+
+
+def test_the_vae_objective_takes_a_replaceable_divergence():
+    from skae._losses import ObjectiveContext, VAELoss, gaussian_kl
+    from skae._modules import VAEModule
+
+    torch.manual_seed(0)
+    module = VAEModule(4, (8,), 2)
+    x = torch.randn(6, 4)
+    output = module(x)
+
+    def loss(objective):
+        return objective(output, x, ObjectiveContext(module=module,
+                                                     generator=torch.Generator().manual_seed(1)))
+
+    no_divergence = loss(VAELoss(beta=3.0, divergence=lambda mean, log_var: mean.sum(-1) * 0))
+    kl = gaussian_kl(output.code, output.log_var).mean()
+    assert loss(VAELoss(beta=3.0)).item() == pytest.approx(no_divergence.item() + 3.0 * kl.item(),
+                                                           rel=1e-5)
+
+
+def test_each_likelihood_family_owns_density_mean_sampling_and_check():
+    import pickle
+
+    from skae._likelihoods import LIKELIHOODS
+
+    gaussian, bernoulli = LIKELIHOODS["gaussian"], LIKELIHOODS["bernoulli"]
+    out, x, log_std = torch.tensor([[0.0, 2.0]]), torch.tensor([[1.0, 2.0]]), torch.zeros(2)
+    assert gaussian.log_density(out, x, log_std).item() == pytest.approx(
+        -0.5 * (1.0 + 2 * math.log(2 * math.pi)))
+    assert gaussian.mean(out) is out
+    assert bernoulli.log_density(torch.tensor([[0.0]]), torch.tensor([[1.0]])).item() \
+        == pytest.approx(math.log(0.5))
+    assert bernoulli.mean(torch.tensor([0.0])).item() == 0.5
+    draws = bernoulli.sample(torch.full((20000,), 0.3), None, torch.Generator().manual_seed(0))
+    assert set(draws.unique().tolist()) == {0.0, 1.0} and abs(draws.mean().item() - 0.3) < 0.02
+    draws = gaussian.sample(torch.zeros(20000), torch.tensor(math.log(2.0)),
+                            torch.Generator().manual_seed(0))
+    assert draws.std().item() == pytest.approx(2.0, rel=0.03)
+    with pytest.raises(ValueError, match=r"needs data in \[0, 1\], but X ranges over \[0, 2\]"):
+        bernoulli.check(np.array([[0.0, 2.0]]))
+    gaussian.check(np.array([[0.0, 2.0]]))
+    # One object per family, also through pickling (saved and copied modules).
+    assert pickle.loads(pickle.dumps(bernoulli)) is bernoulli

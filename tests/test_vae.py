@@ -106,7 +106,7 @@ def test_larger_beta_trades_reconstruction_for_a_smaller_kl(linear_gaussian):
         model = VAE(n_components=2, hidden_layer_sizes=(32,), max_iter=60, beta=beta,
                     random_state=0).fit(X)
         with torch.no_grad():
-            mean, log_var = model.net_.module_.posterior(torch.tensor(X, dtype=torch.float32))
+            mean, log_var = model.module_.posterior(torch.tensor(X, dtype=torch.float32))
         kl[beta] = gaussian_kl(mean, log_var).mean().item()
         error[beta] = model.reconstruction_error(X).mean()
     assert kl[4.0] < 0.5 * kl[0.25]
@@ -171,6 +171,6 @@ def test_interpolation_runs_between_the_two_reconstructions(linear_gaussian):
 def test_fixed_decoder_std_is_not_learned(linear_gaussian):
     _, X, _ = linear_gaussian
     model = VAE(decoder_std=0.3, max_iter=3, random_state=0).fit(X)
-    module = model.net_.module_
+    module = model.module_
     assert "log_std" not in dict(module.named_parameters())
     np.testing.assert_allclose(module.log_std.exp().numpy(), 0.3, rtol=1e-6)

@@ -1,0 +1,72 @@
+"""The density behind the deterministic autoencoders' ``score_samples``.
+
+A non-linear analogue of probabilistic PCA's likelihood in two parts: the
+residual ``x - D(E(x))`` under independent Gaussians with per-feature
+variances, and the code ``E(x)``, whitened by the mean and (Ledoit-Wolf)
+covariance of the training codes, under a standard normal. The estimators
+fit its statistics on their (kept) training rows and evaluate it in chunks;
+the maths lives here, with no estimator, skorch or scikit-learn API in it.
+"""
+
+import numpy as np
+import torch
+from sklearn.covariance import ledoit_wolf
+
+from ._losses import gaussian_log_likelihood
+
+__all__ = ["ResidualCodeDensity", "code_distribution", "residual_variance"]
+
+
+def residual_variance(squared_residual_sum, feature_sum, feature_square_sum, n_rows):
+    """Per-feature residual variances from sums over the training rows (float64 numpy).
+
+    A feature reconstructed perfectly (a constant column) would make the
+    likelihood infinite for any later deviation: its variance is floored at
+    1e-6 times the average feature variance.
+    """
+    residual = squared_residual_sum / n_rows
+    mean, mean_square = feature_sum / n_rows, feature_square_sum / n_rows
+    scale = float(np.mean(np.maximum(mean_square - mean**2, 0.0))) if n_rows > 1 else 1.0
+    return np.maximum(residual, 1e-6 * max(scale, 1e-6))
+
+
+def code_distribution(codes):
+    """``(mean, covariance)`` of the training codes (float64 numpy).
+
+    Ledoit-Wolf shrinkage keeps the covariance well conditioned when codes are
+    wide (sparse, over-complete) or have dead or constant units.
+    """
+    covariance, _ = ledoit_wolf(codes)
+    scale = max(float(np.trace(covariance)) / codes.shape[1], 1e-6)
+    covariance[np.diag_indices_from(covariance)] += 1e-6 * scale
+    return codes.mean(axis=0), covariance
+
+
+class ResidualCodeDensity:
+    """Log-density of rows given their reconstructions and codes, on ``device``.
+
+    ``density(reconstruction, x, code)`` returns, per row (float64 tensor),
+    ``-1/2 * (|w|**2 + k*log(2*pi)) - 1/2 * sum_d (r_d**2 / var_d +
+    log(2*pi*var_d))`` with ``r = x - reconstruction`` and ``w`` the whitened
+    code of width ``k``.
+    """
+
+    def __init__(self, residual_variance, code_mean, code_covariance, device):
+        self.variance = torch.as_tensor(residual_variance, dtype=torch.float32, device=device)
+        # The code is whitened by the training codes' mean m and covariance
+        # S, w = W (z - m) with W = chol(S)^-1, and scored under N(0, I):
+        # unlike log N(z; m, S) this does not reward a model for shrinking
+        # its codes, so ``score`` still compares models fairly.
+        cholesky = np.linalg.cholesky(code_covariance)
+        self.whitener = torch.as_tensor(np.linalg.inv(cholesky).T, dtype=torch.float64,
+                                        device=device)
+        self.mean = torch.as_tensor(code_mean, dtype=torch.float64, device=device)
+        self.constant = -0.5 * len(code_mean) * np.log(2 * np.pi)
+
+    def __call__(self, reconstruction, x, code):
+        residual = (reconstruction - x).square().flatten(1)
+        # In float64: the small whitening product then does not depend on how
+        # many rows share the batch.
+        whitened = (code.double() - self.mean) @ self.whitener
+        code_term = self.constant - 0.5 * whitened.square().sum(dim=1)
+        return gaussian_log_likelihood(residual, self.variance).double() + code_term
