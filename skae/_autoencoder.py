@@ -70,6 +70,8 @@ class Autoencoder(BaseAutoencoder):
         architecture="mlp",
         image_shape=None,
         conv_channels=(16, 32, 64),
+        encoder=None,
+        decoder=None,
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,

@@ -34,7 +34,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _parallel
 from ._density import ResidualCodeDensity, code_distribution, residual_variance
 from ._losses import ReconstructionLoss
-from ._modules import ACTIVATIONS, MLPAutoencoder, conv_geometry, init_parameters
+from ._architecture import Architecture
+from ._modules import ACTIVATIONS, init_parameters
 from ._net import TensorData, as_float32_tensor
 from ._training import OPTIMIZERS, Trainer, TrainingOptions
 from ._warnings import user_stacklevel
@@ -62,6 +63,8 @@ class BaseAutoencoder(
         "architecture": [StrOptions({"mlp", "conv"})],
         "image_shape": ["array-like", None],
         "conv_channels": ["array-like"],
+        "encoder": [torch.nn.Module, None],
+        "decoder": [torch.nn.Module, None],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -91,13 +94,7 @@ class BaseAutoencoder(
     # ------------------------------------------------------------------ hooks
     def _build_module(self, n_features):
         """Return the untrained PyTorch module for ``n_features`` inputs."""
-        return MLPAutoencoder(
-            n_features,
-            self._hidden_sizes(),
-            self.n_components,
-            activation=self.activation,
-            conv=self._conv(),
-        )
+        return self._architecture(n_features).autoencoder()
 
     def _build_criterion(self):
         """Return the training objective (see ``skae._losses``)."""
@@ -109,6 +106,10 @@ class BaseAutoencoder(
 
     def _check_params(self, X):
         """Validate what the declarative constraints cannot (``X`` is validated); raise."""
+
+    def _module_kind(self):
+        """How the module uses user-supplied parts (``Architecture.check``'s arguments)."""
+        return {}
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X, y=None):
@@ -438,60 +439,22 @@ class BaseAutoencoder(
             return self._auto_conv_hidden if self.architecture == "conv" else (64,)
         return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
 
-    def _conv(self):
-        """``(image_shape, conv_channels)`` for the conv architecture, else None."""
-        if self.architecture != "conv":
-            return None
-        return tuple(int(s) for s in self.image_shape), tuple(int(c) for c in self.conv_channels)
-
-    def _check_image(self, n_features):
-        if self.image_shape is None:
-            if self.architecture == "conv":
-                raise ValueError(
-                    "architecture='conv' needs image_shape=(channels, height, width) to "
-                    "lay out each row as an image."
-                )
-            return
-        shape = tuple(self.image_shape)
-        if len(shape) != 3 or not all(isinstance(s, Integral) and s >= 1 for s in shape):
-            raise ValueError(
-                "image_shape must be three positive integers (channels, height, width), "
-                f"got {self.image_shape!r}."
-            )
-        if int(np.prod(shape)) != n_features:
-            raise ValueError(
-                f"image_shape={shape} describes rows of {int(np.prod(shape))} values "
-                f"(channels x height x width), but X has {n_features} features."
-            )
-        channels = tuple(self.conv_channels)
-        if self.architecture == "conv" and (
-            not channels or not all(isinstance(c, Integral) and c >= 1 for c in channels)
-        ):
-            raise ValueError(
-                "conv_channels must be a non-empty tuple of positive integers, got "
-                f"{self.conv_channels!r}."
-            )
+    def _architecture(self, n_features):
+        """The network's layout for ``n_features`` inputs (validated against them)."""
+        return Architecture.from_params(
+            n_features, self._hidden_sizes(), self.n_components, self.activation,
+            self.architecture, self.image_shape, self.conv_channels,
+            encoder=self.encoder, decoder=self.decoder,
+        )
 
     def _widest_layer(self):
         """Largest activation width per row: sizes the inference chunks."""
-        widths = [self.n_features_in_, self.n_components_, *self._hidden_sizes()]
-        conv = self._conv()
-        if conv is not None:
-            (_, height, width), channels = conv
-            geometry = conv_geometry(height, width, len(channels))
-            for i, (c, (stride, h, w)) in enumerate(zip(channels, geometry)):
-                # The decoder's output before cropping can be twice as tall.
-                widths.append(c * h * w * (stride * stride if i == 0 else 1))
-        return max(widths)
+        # A conditional model's rows also carry the label.
+        n_condition = self._module_width() - self.n_features_in_
+        return self._architecture(self.n_features_in_).widest_layer(n_condition)
 
     def _check_architecture(self, n_samples, n_features):
-        self._check_image(n_features)
-        sizes = self._hidden_sizes()
-        if not all(isinstance(h, Integral) and h >= 1 for h in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must contain only positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
+        self._architecture(n_features).check(**self._module_kind())
         if self.early_stopping and n_samples < 2:
             raise ValueError(
                 f"early_stopping=True needs at least 2 samples to hold some out for "

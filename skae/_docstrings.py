@@ -32,6 +32,21 @@ COMMON_PARAMETERS = """\
         each halves the height and width (rounding up, stride 2) until the
         smaller side is 4 pixels or fewer, and keeps the size from there
         (stride 1): 28 x 28 images go 14 -> 7 -> 4, 8 x 8 ones 4 -> 4 -> 4.
+    encoder : torch.nn.Module or None, default=None
+        Your own encoder, used instead of skae's (``architecture``,
+        ``hidden_layer_sizes`` and ``conv_channels`` then shape only what you
+        do not supply). It maps a float32 batch ``(n, n_features)`` to a 2-D
+        tensor: for the autoencoders the code, of width ``n_components``; for
+        the VAE features of any width, from which skae's heads give the
+        posterior mean and log-variance. ``fit`` trains a copy and keeps its
+        initial weights as given (``random_state`` does not re-draw them). The
+        exact contractive penalty differentiates it generally.
+    decoder : torch.nn.Module or None, default=None
+        Your own decoder: from a batch of codes ``(n, n_components)`` (for a
+        ConditionalVAE, codes followed by the one-hot label) to ``(n,
+        n_features)``: the reconstruction, or the Gaussian mean or Bernoulli
+        logits for the VAE. Models with your own modules can be pickled but
+        not written by ``skae.save``, whose files never hold code.
     batch_size : int or "auto", default="auto"
         Rows per mini-batch; ``"auto"`` means 256. A last, smaller batch is
         kept; fewer rows than ``batch_size`` make a single batch.

@@ -205,7 +205,8 @@ def _stack_jacobian(layers, x):
     return jacobian
 
 
-def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, generator=None):
+def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, generator=None,
+                               structured=None):
     """``||J_E(x_i)||_F^2`` for each row of ``x`` (theory, section 4).
 
     Parameters
@@ -229,6 +230,10 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
         Number of random projections for ``"stochastic"``.
     generator : torch.Generator, optional
         Source of the projections.
+    structured : None or False, default=None
+        None: use the closed form or the layer products when ``encoder`` is a
+        stack of ``Linear`` layers and known elementwise activations. False:
+        always the general ``torch.func`` path (a user's encoder).
 
     Returns
     -------
@@ -242,7 +247,7 @@ def jacobian_frobenius_squared(encoder, x, method="exact", n_projections=1, gene
             _, jv = torch.func.jvp(encoder, (x,), (v,))
             total = total + jv.square().flatten(1).sum(dim=1)
         return total / n_projections
-    layers = _elementwise_stack(encoder)
+    layers = None if structured is False else _elementwise_stack(encoder)
     if layers is not None:
         if [isinstance(layer, nn.Linear) for layer in layers] in ([True], [True, False]):
             # One layer: sum_j a'(u_j)^2 ||W_j||^2, without forming J.
@@ -280,8 +285,10 @@ class ContractiveLoss(PenalizedLoss):
     def penalty(self, output, context):
         module = context.module
         encoder = module.encoder if hasattr(module, "encoder") else module.encode
+        structured = None if getattr(module, "structured_encoder", False) else False
         return jacobian_frobenius_squared(
-            encoder, context.inputs, self.method, self.n_projections, context.generator
+            encoder, context.inputs, self.method, self.n_projections, context.generator,
+            structured=structured,
         ).mean()
 
 

@@ -22,6 +22,7 @@ from ._likelihoods import LIKELIHOODS
 
 __all__ = [
     "ACTIVATIONS",
+    "AutoencoderModule",
     "AutoencoderOutput",
     "ConvDecoder",
     "ConvEncoder",
@@ -29,6 +30,7 @@ __all__ = [
     "TopK",
     "VAEModule",
     "decoder_stack",
+    "encoder_stack",
     "VAEOutput",
     "init_parameters",
     "make_activation",
@@ -183,7 +185,50 @@ def decoder_stack(n_in, hidden, n_features, activation, conv=None):
     return nn.Sequential(dense, make_activation(activation), back)
 
 
-class MLPAutoencoder(nn.Module):
+def encoder_stack(n_features, hidden, n_code, activation, code_activation=None, conv=None):
+    """The encoder from ``n_features`` inputs to a code of width ``n_code``.
+
+    ``conv`` is ``(image_shape, channels)`` for a convolutional front end
+    before the dense layers, or None for a plain MLP; ``code_activation``
+    (a module or None) follows the code layer.
+    """
+    if conv is None:
+        return mlp([n_features, *hidden, n_code], activation, code_activation)
+    front = ConvEncoder(*conv, activation)
+    return nn.Sequential(
+        front, mlp([front.out_features, *hidden, n_code], activation, code_activation)
+    )
+
+
+class AutoencoderModule(nn.Module):
+    """An encoder and a decoder: ``encode``, ``decode``, ``forward``.
+
+    ``structured_encoder`` says that the encoder is skae's dense stack of
+    ``Linear`` layers and elementwise activations, whose Jacobian the exact
+    contractive penalty multiplies out layer by layer; any other encoder (a
+    user's, a convolutional one) is differentiated generally.
+    """
+
+    def __init__(self, encoder, decoder, structured_encoder=False, user_parts=()):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.structured_encoder = bool(structured_encoder)
+        # A user's modules among the parts: initialisation leaves them alone.
+        self.user_parts = tuple(user_parts)
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, code):
+        return self.decoder(code)
+
+    def forward(self, x):
+        code = self.encode(x)
+        return AutoencoderOutput(self.decode(code), code)
+
+
+class MLPAutoencoder(AutoencoderModule):
     """Fully connected autoencoder whose decoder mirrors its encoder.
 
     Parameters
@@ -213,27 +258,12 @@ class MLPAutoencoder(nn.Module):
         code_activation=None,
         conv=None,
     ):
-        super().__init__()
         hidden = [int(h) for h in hidden_layer_sizes]
-        if conv is None:
-            self.encoder = mlp([n_features, *hidden, n_components], activation, code_activation)
-        else:
-            front = ConvEncoder(*conv, activation)
-            self.encoder = nn.Sequential(
-                front,
-                mlp([front.out_features, *hidden, n_components], activation, code_activation),
-            )
-        self.decoder = decoder_stack(n_components, hidden, n_features, activation, conv)
-
-    def encode(self, x):
-        return self.encoder(x)
-
-    def decode(self, code):
-        return self.decoder(code)
-
-    def forward(self, x):
-        code = self.encode(x)
-        return AutoencoderOutput(self.decode(code), code)
+        super().__init__(
+            encoder_stack(n_features, hidden, n_components, activation, code_activation, conv),
+            decoder_stack(n_components, hidden, n_features, activation, conv),
+            structured_encoder=conv is None,
+        )
 
 
 class TopK(nn.Module):
@@ -279,6 +309,12 @@ class VAEModule(nn.Module):
     decoder_std : float or None
         Gaussian only: fixed observation std, or None to learn one log-std
         per feature (initialised at 0, i.e. std 1).
+    front, front_width : nn.Module and int, optional
+        A user's encoder from rows to ``front_width`` features, replacing the
+        convolutions and the dense trunk; the posterior heads follow it.
+    decoder : nn.Module, optional
+        A user's decoder from the code (and the one-hot label) to the
+        likelihood's parameters, replacing skae's.
 
     The module is deterministic: sampling belongs to the objective and to the
     estimator, which own the random generators.
@@ -294,22 +330,32 @@ class VAEModule(nn.Module):
         decoder_std=None,
         conv=None,
         n_classes=0,
+        front=None,
+        front_width=None,
+        decoder=None,
     ):
         super().__init__()
         hidden = [int(h) for h in hidden_layer_sizes]
         self.n_features = int(n_features)
         self.n_classes = int(n_classes)
-        self.front = nn.Identity() if conv is None else ConvEncoder(*conv, activation)
-        width = n_features if conv is None else self.front.out_features
-        trunk = [width + self.n_classes, *hidden]
+        if front is not None:
+            # A user's encoder replaces the convolutions and the dense trunk.
+            self.front, width, trunk_hidden = front, int(front_width), []
+        elif conv is not None:
+            self.front = ConvEncoder(*conv, activation)
+            width, trunk_hidden = self.front.out_features, hidden
+        else:
+            self.front, width, trunk_hidden = nn.Identity(), n_features, hidden
+        trunk = [width + self.n_classes, *trunk_hidden]
         self.encoder = mlp(trunk, activation)
-        if hidden:
+        if trunk_hidden:
             self.encoder.append(make_activation(activation))
         self.mean_head = nn.Linear(trunk[-1], n_components)
         self.log_var_head = nn.Linear(trunk[-1], n_components)
-        self.decoder = decoder_stack(
+        self.decoder = decoder if decoder is not None else decoder_stack(
             n_components + self.n_classes, hidden, n_features, activation, conv
         )
+        self.user_parts = tuple(m for m in (front, decoder) if m is not None)
         # The family's object: log-density, mean, sampling, data check.
         self.likelihood = LIKELIHOODS[likelihood]
         if likelihood == "gaussian" and decoder_std is None:
@@ -363,10 +409,13 @@ def init_parameters(module, generator):
     drawn from the given generator instead of the global one, so an
     estimator's ``random_state`` decides the initial weights without anyone
     seeding torch globally. Other parameters (norm layers, learned scales)
-    have deterministic defaults and are left alone.
+    have deterministic defaults and are left alone, and so are the layers of
+    a user's own encoder or decoder (listed in the module's ``user_parts``).
     """
+    # A user's own parts keep the weights they came with.
+    kept = {id(m) for part in getattr(module, "user_parts", ()) for m in part.modules()}
     for layer in module.modules():
-        if isinstance(layer, _SEEDED_LAYERS):
+        if isinstance(layer, _SEEDED_LAYERS) and id(layer) not in kept:
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
             if layer.bias is not None:
                 fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)

@@ -268,6 +268,12 @@ def _encode_param(owner, key, value, registry):
 def _encode_value(owner, key, value):
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, torch.nn.Module):
+        raise TypeError(
+            f"{owner}.{key} is your own {type(value).__name__} module: a skae.save file "
+            "never holds code, so it cannot rebuild it. Pickle the estimator instead "
+            "(and load only files you trust), or save module_.state_dict() with torch.save."
+        )
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):

@@ -8,7 +8,7 @@ from torch import nn
 from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._losses import SparsityLoss
-from ._modules import MLPAutoencoder, TopK
+from ._modules import TopK
 
 __all__ = ["SparseAutoencoder"]
 
@@ -103,6 +103,8 @@ class SparseAutoencoder(BaseAutoencoder):
         architecture="mlp",
         image_shape=None,
         conv_channels=(16, 32, 64),
+        encoder=None,
+        decoder=None,
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,
@@ -138,14 +140,7 @@ class SparseAutoencoder(BaseAutoencoder):
             "l1": nn.ReLU,
             "topk": lambda: TopK(self._n_active()),
         }[self.sparsity]()
-        return MLPAutoencoder(
-            n_features,
-            self._hidden_sizes(),
-            self.n_components,
-            activation=self.activation,
-            conv=self._conv(),
-            code_activation=code_activation,
-        )
+        return self._architecture(n_features).autoencoder(code_activation=code_activation)
 
     def _build_criterion(self):
         return SparsityLoss(self.sparsity, self.sparsity_weight, self.sparsity_target)

@@ -13,7 +13,6 @@ from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._losses import VAELoss, importance_weighted_bound
-from ._modules import VAEModule
 
 __all__ = ["VAE"]
 
@@ -116,6 +115,8 @@ class VAE(BaseAutoencoder):
         architecture="mlp",
         image_shape=None,
         conv_channels=(16, 32, 64),
+        encoder=None,
+        decoder=None,
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,
@@ -138,16 +139,14 @@ class VAE(BaseAutoencoder):
         LIKELIHOODS[self.likelihood].check(X)
 
     def _build_module(self, n_features):
-        return VAEModule(
-            n_features,
-            self._hidden_sizes(),
-            self.n_components,
-            activation=self.activation,
-            conv=self._conv(),
-            likelihood=self.likelihood,
-            decoder_std=self.decoder_std,
-            n_classes=self._n_classes(),
+        return self._architecture(n_features).vae(
+            self.likelihood, self.decoder_std, n_classes=self._n_classes()
         )
+
+    def _module_kind(self):
+        # The decoder's input width (code + one-hot label) is checked when the
+        # module is built, once a conditional model knows its classes.
+        return {"vae": True, "n_condition": None}
 
     def _n_classes(self):
         """Width of the one-hot label the module is conditioned on (0: unconditional)."""
