@@ -245,7 +245,8 @@ class BaseAutoencoder(
         device = self._resolve_device() if reset else self._trainer_.device
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
-        data = TensorData(_check_finite(self._module_input(X, y, device, reset), X))
+        condition = self._condition_input(X, y, device, reset)
+        data = TensorData(_check_finite(as_float32_tensor(X, device), X), C=condition)
         # Under data_parallel(): one model, so one set of seeds and one data set.
         seeds = _parallel.agree_on_seeds(seeds)
         _parallel.check_same_data(data.X)
@@ -449,9 +450,7 @@ class BaseAutoencoder(
 
     def _widest_layer(self):
         """Largest activation width per row: sizes the inference chunks."""
-        # A conditional model's rows also carry the label.
-        n_condition = self._module_width() - self.n_features_in_
-        return self._architecture(self.n_features_in_).widest_layer(n_condition)
+        return self._architecture(self.n_features_in_).widest_layer(self._condition_width())
 
     def _check_architecture(self, n_samples, n_features):
         self._architecture(n_features).check(**self._module_kind())
@@ -496,7 +495,7 @@ class BaseAutoencoder(
     def _fit_residual_variance(self, X, data):
         # One pass in bounded chunks: residual and feature sums of squares.
         sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self._trainer_.device)
-        for _, _, chunk in self._chunks(X):
+        for _, _, chunk, _ in self._chunks(X):
             sums[0] += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
             sums[1] += chunk.sum(dim=0, dtype=torch.float64)
             sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
@@ -513,18 +512,24 @@ class BaseAutoencoder(
         return {"code_mean_": mean, "code_covariance_": covariance}
 
     # -------------------------------------------------------------- inference
-    def _module_input(self, X, y, device, reset):
-        """The float32 tensor the network trains on: ``X`` (a conditional model adds ``y``)."""
-        return as_float32_tensor(X, device)
+    def _condition_input(self, X, y, device, reset):
+        """The condition stream beside the rows (float32 tensor), or None.
 
-    def _module_width(self):
-        """Width of the network's input rows."""
-        return self.n_features_in_
+        A conditional model turns ``y`` into it (validating ``y``; with
+        ``reset``, learning its classes); the others train on ``X`` alone.
+        """
+        return None
+
+    def _condition_width(self):
+        """Width of the condition the network takes beside each row (0: none)."""
+        return 0
 
     def _code_width(self):
-        probe = torch.zeros(1, self._module_width(), device=self._trainer_.device)
+        device, width = self._trainer_.device, self._condition_width()
+        probe = torch.zeros(1, self.n_features_in_, device=device)
+        condition = torch.zeros(1, width, device=device) if width else None
         with torch.no_grad():
-            return int(self.module_.eval().encode(probe).shape[1])
+            return int(self.module_.eval().encode(probe, condition).shape[1])
 
     @property
     def _n_features_out(self):
@@ -536,12 +541,14 @@ class BaseAutoencoder(
             self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=False
         )
 
-    def _chunks(self, X, copies=1):
-        """Yield ``(start, stop, float32 tensor)`` chunks of ``X`` on the net's device.
+    def _chunks(self, X, copies=1, C=None):
+        """Yield ``(start, stop, rows, condition)`` chunks of ``X`` (and ``C``) on the device.
 
-        Chunks hold at most ``_INFERENCE_BUDGET`` activations, counting
-        ``copies`` per row (e.g. importance samples). The module is in eval
-        mode and gradients are off while a chunk is used.
+        ``rows`` is a float32 tensor; ``condition`` the matching rows of the
+        condition ``C`` (an array, possibly a broadcast view) or None. Chunks
+        hold at most ``_INFERENCE_BUDGET`` activations, counting ``copies``
+        per row (e.g. importance samples). The module is in eval mode and
+        gradients are off while a chunk is used.
         """
         module = self.module_
         module.eval()
@@ -552,13 +559,17 @@ class BaseAutoencoder(
                 stop = min(start + rows, X.shape[0])
                 source = X[start:stop]
                 chunk = as_float32_tensor(source, self._trainer_.device)
-                yield start, stop, _check_finite(chunk, source)
+                condition = None if C is None else as_float32_tensor(
+                    C[start:stop], self._trainer_.device)
+                yield start, stop, _check_finite(chunk, source), condition
 
-    def _map_batches(self, fn, X, width, dtype):
-        """Apply ``fn`` to chunks of ``X`` and collect its rows into an array."""
+    def _map_batches(self, fn, X, width, dtype, C=None):
+        """Apply ``fn`` to chunks of ``X`` (``fn(rows, condition)`` with a condition
+        ``C``) and collect its rows into an array."""
         out = np.empty((X.shape[0], width), dtype=dtype)
-        for start, stop, chunk in self._chunks(X):
-            out[start:stop] = fn(chunk).reshape(stop - start, -1).cpu().numpy()
+        for start, stop, chunk, condition in self._chunks(X, C=C):
+            result = fn(chunk) if C is None else fn(chunk, condition)
+            out[start:stop] = result.reshape(stop - start, -1).cpu().numpy()
         return out
 
     def _squared_residual(self, xb):

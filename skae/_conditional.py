@@ -118,10 +118,10 @@ class ConditionalVAE(VAE):
         store_parameters(self, locals())
 
     # ------------------------------------------------------------------ hooks
-    def _n_classes(self):
+    def _condition_width(self):
         return len(self.classes_)
 
-    def _module_input(self, X, y, device, reset):
+    def _condition_input(self, X, y, device, reset):
         if y is None:
             raise ValueError(
                 "ConditionalVAE requires y to be passed, but the target y is None: "
@@ -134,10 +134,7 @@ class ConditionalVAE(VAE):
             check_classification_targets(y)
             self.classes_, counts = np.unique(y, return_counts=True)
             self.class_prior_ = counts / counts.sum()
-        return torch.from_numpy(self._with_labels(X, y, np.float32)).to(device)
-
-    def _module_width(self):
-        return self.n_features_in_ + self._n_classes()
+        return torch.from_numpy(self._one_hot(y, len(X))).to(device)
 
     # ---------------------------------------------------------------- helpers
     def _one_hot(self, y, n_rows):
@@ -155,9 +152,6 @@ class ConditionalVAE(VAE):
                 f"the known classes are {self.classes_.tolist()}."
             )
         return np.eye(len(self.classes_), dtype=np.float32)[np.asarray(index, dtype=int)]
-
-    def _with_labels(self, X, y, dtype):
-        return np.hstack([np.asarray(X, dtype=dtype), self._one_hot(y, len(X)).astype(dtype)])
 
     def _require_labels(self, y, method, X=None):
         if y is None:
@@ -194,8 +188,8 @@ class ConditionalVAE(VAE):
         """
         X = self._validate_X(X)
         self._require_labels(y, "transform", X)
-        inputs = self._with_labels(X, y, X.dtype)
-        return self._map_batches(self.module_.encode, inputs, self.n_components_, X.dtype)
+        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype,
+                                 C=self._one_hot(y, len(X)))
 
     def inverse_transform(self, X, y=None):
         """Decoder means ``D(z, y)`` for codes ``X`` and labels ``y``.
@@ -230,13 +224,8 @@ class ConditionalVAE(VAE):
                 f"expects codes of width n_components_={self.n_components_}."
             )
         self._require_labels(y, "inverse_transform", Z)
-        width, module = self.n_components_, self.module_
-        return self._map_batches(
-            lambda zb: module.decode(zb[:, :width], zb[:, width:]),
-            self._with_labels(Z, y, Z.dtype),
-            self.n_features_in_,
-            Z.dtype,
-        )
+        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype,
+                                 C=self._one_hot(y, len(Z)))
 
     def reconstruction_error(self, X, y=None, per_feature=False):
         """Squared error of ``inverse_transform(transform(X, y), y)``.
@@ -266,16 +255,16 @@ class ConditionalVAE(VAE):
         """
         X = self._validate_X(X)
         self._require_labels(y, "reconstruction_error", X)
-        inputs = self._with_labels(X, y, X.dtype)
-        n_features, module = self.n_features_in_, self.module_
+        labels, module = self._one_hot(y, len(X)), self.module_
 
-        def squared(batch):
-            return (module(batch).reconstruction - batch[:, :n_features]).square()
+        def squared(rows, condition):
+            return (module(rows, condition).reconstruction - rows).square()
 
         if per_feature:
-            return self._map_batches(squared, inputs, n_features, np.float64)
+            return self._map_batches(squared, X, self.n_features_in_, np.float64, C=labels)
         return self._map_batches(
-            lambda batch: squared(batch).sum(dim=1), inputs, 1, np.float64
+            lambda rows, condition: squared(rows, condition).sum(dim=1), X, 1, np.float64,
+            C=labels,
         ).ravel()
 
     def score_samples(self, X, y=None):
@@ -310,9 +299,9 @@ class ConditionalVAE(VAE):
         """
         X = self._validate_X(X)
         if y is not None:
-            return self._bound(self._with_labels(X, y, X.dtype))
+            return self._bound(X, self._one_hot(y, len(X)))
         per_class = np.column_stack(
-            [self._bound(self._with_labels(X, label, X.dtype)) for label in self.classes_]
+            [self._bound(X, self._one_hot(label, len(X))) for label in self.classes_]
         )
         return logsumexp(per_class + np.log(self.class_prior_), axis=1)
 

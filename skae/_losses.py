@@ -67,7 +67,8 @@ class ObjectiveContext:
     ``inputs``: the batch the module saw (corrupted for a denoising
     autoencoder); ``module``: the autoencoder module; ``generator``: the
     training run's random generator; ``n_rows``: training rows in the data set;
-    ``epoch``: the epoch being trained (1-based).
+    ``epoch``: the epoch being trained (1-based); ``condition``: the batch's
+    condition (one-hot labels of a conditional model), or None.
     """
 
     inputs: torch.Tensor = None
@@ -75,6 +76,7 @@ class ObjectiveContext:
     generator: torch.Generator = None
     n_rows: int = None
     epoch: int = None
+    condition: torch.Tensor = None
 
 
 class ReconstructionLoss(nn.Module):
@@ -298,17 +300,13 @@ def gaussian_kl(mean, log_var):
     return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=-1)
 
 
-def log_likelihood(module, z, x):
-    """``log p(x | z)`` summed over features, with all constants (nats).
-
-    For a conditional module, ``x`` ends with the one-hot label, which
-    conditions the decoder and is not part of the likelihood.
+def log_likelihood(module, z, x, c=None):
+    """``log p(x | z)`` (``log p(x | z, c)``) summed over features, with all constants (nats).
 
     ``z`` may carry leading sample dimensions in front of ``x``'s batch
-    dimension; ``x`` broadcasts against the decoder output.
+    dimension; ``x`` and ``c`` broadcast against the decoder output.
     """
-    x, label = module.split(x)
-    return module.likelihood.log_density(module.decoder_output(z, label), x, module.log_std)
+    return module.likelihood.log_density(module.decoder_output(z, c), x, module.log_std)
 
 
 def _standard_normal(shape, generator, like):
@@ -334,11 +332,11 @@ class VAELoss(nn.Module):
         mean, log_var = output.code, output.log_var
         eps = _standard_normal(mean.shape, context.generator, mean)
         z = mean + torch.exp(0.5 * log_var) * eps
-        reconstruction = log_likelihood(context.module, z, target)
+        reconstruction = log_likelihood(context.module, z, target, context.condition)
         return (self.beta * self.divergence(mean, log_var) - reconstruction).mean()
 
 
-def importance_weighted_bound(module, x, eps):
+def importance_weighted_bound(module, x, eps, c=None):
     """Importance-weighted lower bound on ``log p(x)`` per row (Burda et al., 2016).
 
     ``log (1/k) sum_s p(x, z_s) / q(z_s | x)`` with ``z_s = mean + std * eps_s``.
@@ -355,9 +353,9 @@ def importance_weighted_bound(module, x, eps):
     tensor of shape (n,)
         In nats; with ``k = 1`` it is a one-sample ELBO estimate.
     """
-    mean, log_var = module.posterior(x)
+    mean, log_var = module.posterior(x, c)
     z = mean + torch.exp(0.5 * log_var) * eps  # (k, n, L)
     log_prior = -0.5 * (z.square() + math.log(2 * math.pi)).sum(dim=-1)
     log_posterior = -0.5 * (eps.square() + math.log(2 * math.pi) + log_var).sum(dim=-1)
-    log_weights = log_likelihood(module, z, x) + log_prior - log_posterior  # (k, n)
+    log_weights = log_likelihood(module, z, x, c) + log_prior - log_posterior  # (k, n)
     return torch.logsumexp(log_weights, dim=0) - math.log(len(eps))

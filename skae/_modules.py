@@ -5,11 +5,13 @@ initialisation. It imports neither scikit-learn nor skorch, so every network
 can be built and unit-tested on its own.
 
 Every autoencoder module exposes the same three methods, which is all the
-training engine and the estimators rely on:
+training engine and the estimators rely on; ``c`` is an optional condition
+(a batch of one-hot labels for the conditional VAE), a second stream beside
+the rows that modules without a condition ignore:
 
-- ``encode(x) -> code``
-- ``decode(code) -> reconstruction``
-- ``forward(x) -> AutoencoderOutput(reconstruction, code)``
+- ``encode(x, c=None) -> code``
+- ``decode(code, c=None) -> reconstruction``
+- ``forward(x, c=None) -> AutoencoderOutput(reconstruction, code)``
 """
 
 import math
@@ -217,13 +219,13 @@ class AutoencoderModule(nn.Module):
         # A user's modules among the parts: initialisation leaves them alone.
         self.user_parts = tuple(user_parts)
 
-    def encode(self, x):
+    def encode(self, x, c=None):
         return self.encoder(x)
 
-    def decode(self, code):
+    def decode(self, code, c=None):
         return self.decoder(code)
 
-    def forward(self, x):
+    def forward(self, x, c=None):
         code = self.encode(x)
         return AutoencoderOutput(self.decode(code), code)
 
@@ -364,37 +366,33 @@ class VAEModule(nn.Module):
             std = 1.0 if decoder_std is None else float(decoder_std)
             self.register_buffer("log_std", torch.full((n_features,), math.log(std)))
 
-    def split(self, inputs):
-        """``(x, one-hot label or None)``: a conditional module's rows end with the label."""
-        if not self.n_classes:
-            return inputs, None
-        return inputs[..., : self.n_features], inputs[..., self.n_features :]
-
-    def posterior(self, inputs):
-        """Mean and log-variance of ``q(z | x)`` (``q(z | x, y)`` when conditional)."""
-        x, label = self.split(inputs)
+    def posterior(self, x, c=None):
+        """Mean and log-variance of ``q(z | x)`` (``q(z | x, c)`` with a condition)."""
         h = self.front(x)
-        if label is not None:
-            h = torch.cat([h, label], dim=-1)
+        if c is not None:
+            h = torch.cat([h, c], dim=-1)
         h = self.encoder(h)
         return self.mean_head(h), self.log_var_head(h)
 
-    def encode(self, inputs):
-        return self.posterior(inputs)[0]
+    def encode(self, x, c=None):
+        return self.posterior(x, c)[0]
 
-    def decoder_output(self, z, label=None):
-        """Gaussian mean or Bernoulli logits of ``p(x | z)`` (``p(x | z, y)``)."""
-        if label is not None:
-            z = torch.cat([z, label.expand(*z.shape[:-1], label.shape[-1])], dim=-1)
+    def decoder_output(self, z, c=None):
+        """Gaussian mean or Bernoulli logits of ``p(x | z)`` (``p(x | z, c)``).
+
+        ``z`` may carry leading sample dimensions; ``c`` broadcasts over them.
+        """
+        if c is not None:
+            z = torch.cat([z, c.expand(*z.shape[:-1], c.shape[-1])], dim=-1)
         return self.decoder(z)
 
-    def decode(self, z, label=None):
+    def decode(self, z, c=None):
         """The decoder mean: probabilities for the Bernoulli likelihood."""
-        return self.likelihood.mean(self.decoder_output(z, label))
+        return self.likelihood.mean(self.decoder_output(z, c))
 
-    def forward(self, inputs):
-        mean, log_var = self.posterior(inputs)
-        return VAEOutput(self.decode(mean, self.split(inputs)[1]), mean, log_var)
+    def forward(self, x, c=None):
+        mean, log_var = self.posterior(x, c)
+        return VAEOutput(self.decode(mean, c), mean, log_var)
 
 
 _SEEDED_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)

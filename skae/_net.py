@@ -44,18 +44,24 @@ __all__ = [
 
 
 class TensorData(torch.utils.data.Dataset):
-    """Rows of one tensor, optionally restricted to ``indices``, without copying."""
+    """Rows of one tensor, optionally restricted to ``indices``, without copying.
 
-    def __init__(self, X, indices=None):
+    ``C`` is an optional condition, one row per row of ``X`` (one-hot labels
+    for a conditional model): a second stream that batches carry beside the
+    rows, ``(x, c)``, with ``c`` None when there is none.
+    """
+
+    def __init__(self, X, indices=None, C=None):
         self.X = X
         self.indices = indices
+        self.C = C
 
     def __len__(self):
         return len(self.X) if self.indices is None else len(self.indices)
 
     def __getitem__(self, i):
-        row = self.X[i if self.indices is None else self.indices[i]]
-        return row, row
+        i = i if self.indices is None else self.indices[i]
+        return self.X[i], None if self.C is None else self.C[i]
 
 
 class TensorBatches:
@@ -80,7 +86,7 @@ class TensorBatches:
         return math.ceil(len(self.data) / self.batch_size)
 
     def __iter__(self):
-        X, indices, n = self.data.X, self.data.indices, len(self.data)
+        X, C, indices, n = self.data.X, self.data.C, self.data.indices, len(self.data)
         if self.shuffle:
             order = torch.randperm(n, generator=self.generator)
             indices = order if indices is None else indices[order]
@@ -91,12 +97,12 @@ class TensorBatches:
         for start in range(0, n, self.batch_size):
             stop = start + self.batch_size
             if indices is None:
-                batch = X[start:stop]
+                rows = slice(start, stop)
             elif self.parallel is None:
-                batch = X[indices[start:stop]]
+                rows = indices[start:stop]
             else:
-                batch = X[_parallel.shard(indices[start:stop], self.parallel)]
-            yield batch, batch
+                rows = _parallel.shard(indices[start:stop], self.parallel)
+            yield X[rows], None if C is None else C[rows]
 
 
 class HoldoutSplit:
@@ -113,8 +119,8 @@ class HoldoutSplit:
         generator = torch.Generator().manual_seed(self.seed)
         order = torch.randperm(n, generator=generator)
         return (
-            TensorData(dataset.X, order[n_valid:].sort().values),
-            TensorData(dataset.X, order[:n_valid].sort().values),
+            TensorData(dataset.X, order[n_valid:].sort().values, dataset.C),
+            TensorData(dataset.X, order[:n_valid].sort().values, dataset.C),
         )
 
 
@@ -303,44 +309,61 @@ class AutoencoderNet(NeuralNet):
         # Switching modes walks every submodule; do it once per epoch, not per batch.
         if not self.module_.training:
             self._set_training(True)
-        target, _ = batch
+        target, condition = batch
         if self.trim:
-            target = self._trimmed(target)
+            target, condition = self._trimmed(target, condition)
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
-        if self.parallel_ is not None:  # DistributedDataParallel averages the gradients
-            output = self.parallel_.module(inputs, **fit_params)
-        else:
-            output = self.infer(inputs, **fit_params)
-        loss = self.get_loss(output, target, X=inputs, training=True)
+        # DistributedDataParallel (under data_parallel) averages the gradients.
+        module = self.module_ if self.parallel_ is None else self.parallel_.module
+        output = _call(module, inputs, condition)
+        loss = self._objective(output, target, inputs, condition)
         loss.backward()
         return {"loss": loss, "y_pred": output}
 
-    def _trimmed(self, target):
-        """The rows of ``target`` whose reconstruction error is at most the
-        previous epoch's ``1 - trim`` quantile (all rows in the first epoch)."""
+    def validation_step(self, batch, **fit_params):
+        # skorch's default would read the condition as the target.
+        self._set_training(False)
+        target, condition = batch
         with torch.no_grad():
-            # A conditional module's rows end with the label, which is not reconstructed.
-            x = self.module_.split(target)[0] if hasattr(self.module_, "split") else target
-            errors = (self.module_(target).reconstruction - x).square().flatten(1).sum(1)
+            output = _call(self.module_, target, condition)
+            loss = self._objective(output, target, target, condition)
+        return {"loss": loss, "y_pred": output}
+
+    def _trimmed(self, target, condition):
+        """The rows of ``target`` (and their condition) whose reconstruction error
+        is at most the previous epoch's ``1 - trim`` quantile (all rows in the
+        first epoch)."""
+        with torch.no_grad():
+            output = _call(self.module_, target, condition)
+            errors = (output.reconstruction - target).square().flatten(1).sum(1)
         self.epoch_errors_.append(errors)
         if self.trim_threshold_ is None:
-            return target
+            return target, condition
         keep = errors <= self.trim_threshold_
         if not bool(keep.any()):
             keep = errors <= errors.min()
-        return target[keep]
+        return target[keep], None if condition is None else condition[keep]
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def _objective(self, output, target, inputs, condition):
         context = ObjectiveContext(
-            inputs=X,
+            inputs=inputs,
             module=self.module_,
             generator=self.noise_generator_,
             n_rows=self.n_rows_,
             epoch=len(self.history),
+            condition=condition,
         )
-        return self.criterion_(y_pred, y_true, context)
+        return self.criterion_(output, target, context)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self._objective(y_pred, y_true, X, None)
+
+
+def _call(module, x, c):
+    """``module(x)``, or ``module(x, c)`` with a condition."""
+    return module(x) if c is None else module(x, c)
 
 
 def as_float32_tensor(X, device):

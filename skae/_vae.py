@@ -140,17 +140,13 @@ class VAE(BaseAutoencoder):
 
     def _build_module(self, n_features):
         return self._architecture(n_features).vae(
-            self.likelihood, self.decoder_std, n_classes=self._n_classes()
+            self.likelihood, self.decoder_std, n_classes=self._condition_width()
         )
 
     def _module_kind(self):
         # The decoder's input width (code + one-hot label) is checked when the
         # module is built, once a conditional model knows its classes.
         return {"vae": True, "n_condition": None}
-
-    def _n_classes(self):
-        """Width of the one-hot label the module is conditioned on (0: unconditional)."""
-        return 0
 
     def _build_criterion(self):
         return VAELoss(self.beta)
@@ -197,24 +193,29 @@ class VAE(BaseAutoencoder):
         """
         return self._bound(self._validate_X(X))
 
-    def _bound(self, inputs):
-        """The importance-weighted bound for rows of the network's input."""
-        X = inputs
+    def _bound(self, X, C=None):
+        """The importance-weighted bound for rows ``X`` (given their condition ``C``)."""
         module, device = self.module_, self._trainer_.device
         k, width = self.n_importance_samples, self.n_components_
         per_chunk = min(k, _MAX_SAMPLES_PER_CHUNK)
         out = np.empty(X.shape[0], dtype=np.float64)
-        for start, stop, chunk in self._chunks(X, copies=per_chunk):
-            generators = [
-                torch.Generator().manual_seed(zlib.crc32(row.tobytes()))
-                for row in chunk.cpu().numpy()
-            ]
+        for start, stop, chunk, condition in self._chunks(X, copies=per_chunk, C=C):
+            # Seeded by a checksum of the row (and its condition, as if the two
+            # were one row: the same seeds as when labels were stacked onto X).
+            rows = chunk.cpu().numpy()
+            if condition is None:
+                seeds = [zlib.crc32(row.tobytes()) for row in rows]
+            else:
+                seeds = [zlib.crc32(c.tobytes(), zlib.crc32(row.tobytes()))
+                         for row, c in zip(rows, condition.cpu().numpy())]
+            generators = [torch.Generator().manual_seed(seed) for seed in seeds]
             total = None
             for s in range(0, k, per_chunk):
                 m = min(per_chunk, k - s)
                 eps = torch.stack([torch.randn(m, width, generator=g) for g in generators], 1)
                 # Back from a per-chunk mean to a log-sum, then combine chunks.
-                lse = importance_weighted_bound(module, chunk, eps.to(device)) + np.log(m)
+                lse = importance_weighted_bound(module, chunk, eps.to(device), condition) \
+                    + np.log(m)
                 total = lse if total is None else torch.logaddexp(total, lse)
             out[start:stop] = (total - np.log(k)).double().cpu().numpy()
         return out
