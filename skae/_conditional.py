@@ -1,7 +1,5 @@
 """The conditional VAE: encoder and decoder also receive the class label."""
 
-from numbers import Integral
-
 import numpy as np
 import torch
 from scipy.special import logsumexp
@@ -28,11 +26,15 @@ class ConditionalVAE(VAE):
     next to the code. Training minimises ``-E_q[log p(x | z, y)] + beta *
     KL(q(z | x, y) || N(0, I))``.
 
-    Every method that looks at rows takes their labels too: ``fit(X, y)``,
-    ``transform(X, y)``, ``inverse_transform(Z, y)``,
-    ``reconstruction_error(X, y)``, ``score_samples(X, y)``. Without ``y``,
-    ``score_samples`` returns a lower bound on the marginal ``log p(x) = log
-    sum_y p(y) p(x | y)`` with the training class frequencies as ``p(y)``.
+    ``fit(X, y)`` needs the labels. The other methods that look at rows take
+    them too (``transform(X, y)``, ``inverse_transform(Z, y)``,
+    ``reconstruction_error(X, y)``, ``score_samples(X, y)``) and, without
+    them, average over the classes under the model: ``score_samples`` bounds
+    the marginal ``log p(x) = log sum_y p(y) p(x | y)`` (the training class
+    frequencies as ``p(y)``); ``transform`` returns ``sum_y p(y | x) mu(x, y)``
+    with ``p(y | x)`` from the per-class bounds; ``inverse_transform`` returns
+    ``E[x | z] = sum_y p(y) D(z, y)`` (the code is independent of the class a
+    priori). Without labels each of these does the work once per class.
 
     Parameters
     ----------
@@ -153,14 +155,6 @@ class ConditionalVAE(VAE):
             )
         return np.eye(len(self.classes_), dtype=np.float32)[np.asarray(index, dtype=int)]
 
-    def _require_labels(self, y, method, X=None):
-        if y is None:
-            if X is not None:  # report bad values in X first, as other estimators do
-                _check_finite(torch.from_numpy(np.asarray(X, dtype=np.float32)), X)
-            raise ValueError(
-                f"ConditionalVAE.{method} needs the rows' class labels: {method}(X, y)."
-            )
-
     # -------------------------------------------------------------- inference
     def transform(self, X, y=None):
         """Posterior means ``mu(x, y)`` of the rows given their labels.
@@ -169,8 +163,9 @@ class ConditionalVAE(VAE):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to encode.
-        y : array-like of shape (n_samples,) or a single label
-            Their class labels (required).
+        y : array-like of shape (n_samples,), a single label, or None
+            Their class labels; None averages over the classes with the
+            weights ``p(y | x)`` (once per class the work).
 
         Returns
         -------
@@ -187,9 +182,27 @@ class ConditionalVAE(VAE):
         (2, 2)
         """
         X = self._validate_X(X)
-        self._require_labels(y, "transform", X)
-        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype,
-                                 C=self._one_hot(y, len(X)))
+        if y is not None:
+            return self._encode(X, self._one_hot(y, len(X)))
+        weights = self._class_posterior(X)
+        codes = sum(weights[:, [k]] * self._encode(X, self._one_hot(label, len(X)))
+                    for k, label in enumerate(self.classes_))
+        return codes.astype(X.dtype, copy=False)
+
+    def _encode(self, X, C):
+        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype, C=C)
+
+    def _class_posterior(self, X):
+        """``p(y | x)`` for each class (columns in ``classes_`` order), from the bounds."""
+        log_joint = self._log_joint(X)
+        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+    def _log_joint(self, X):
+        """Bounds on ``log p(x, y) = log p(y) + log p(x | y)`` for every class."""
+        per_class = np.column_stack(
+            [self._bound(X, self._one_hot(label, len(X))) for label in self.classes_]
+        )
+        return per_class + np.log(self.class_prior_)
 
     def inverse_transform(self, X, y=None):
         """Decoder means ``D(z, y)`` for codes ``X`` and labels ``y``.
@@ -198,8 +211,9 @@ class ConditionalVAE(VAE):
         ----------
         X : array-like of shape (n_samples, n_components)
             Codes.
-        y : array-like of shape (n_samples,) or a single label
-            The classes to decode them as (required).
+        y : array-like of shape (n_samples,), a single label, or None
+            The classes to decode them as; None returns ``E[x | z] = sum_y
+            p(y) D(z, y)`` with the training class frequencies.
 
         Returns
         -------
@@ -223,9 +237,15 @@ class ConditionalVAE(VAE):
                 f"X has {Z.shape[1]} columns, but ConditionalVAE.inverse_transform "
                 f"expects codes of width n_components_={self.n_components_}."
             )
-        self._require_labels(y, "inverse_transform", Z)
-        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype,
-                                 C=self._one_hot(y, len(Z)))
+        if y is not None:
+            return self._decode(Z, self._one_hot(y, len(Z)))
+        _check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
+        means = sum(prior * self._decode(Z, self._one_hot(label, len(Z)))
+                    for prior, label in zip(self.class_prior_, self.classes_))
+        return means.astype(Z.dtype, copy=False)
+
+    def _decode(self, Z, C):
+        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype, C=C)
 
     def reconstruction_error(self, X, y=None, per_feature=False):
         """Squared error of ``inverse_transform(transform(X, y), y)``.
@@ -234,8 +254,9 @@ class ConditionalVAE(VAE):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to reconstruct.
-        y : array-like of shape (n_samples,) or a single label
-            Their class labels (required).
+        y : array-like of shape (n_samples,), a single label, or None
+            Their class labels; None averages over the classes with the
+            weights ``p(y | x)`` (once per class the work).
         per_feature : bool, default=False
             Return the error per feature instead of its sum.
 
@@ -254,18 +275,28 @@ class ConditionalVAE(VAE):
         (3,)
         """
         X = self._validate_X(X)
-        self._require_labels(y, "reconstruction_error", X)
-        labels, module = self._one_hot(y, len(X)), self.module_
+        module = self.module_
+        if y is not None:
+            labels = self._one_hot(y, len(X))
 
-        def squared(rows, condition):
-            return (module(rows, condition).reconstruction - rows).square()
+            def squared(rows, condition):
+                return (module(rows, condition).reconstruction - rows).square()
 
-        if per_feature:
-            return self._map_batches(squared, X, self.n_features_in_, np.float64, C=labels)
-        return self._map_batches(
-            lambda rows, condition: squared(rows, condition).sum(dim=1), X, 1, np.float64,
-            C=labels,
-        ).ravel()
+            if per_feature:
+                return self._map_batches(squared, X, self.n_features_in_, np.float64, C=labels)
+            return self._map_batches(
+                lambda rows, condition: squared(rows, condition).sum(dim=1), X, 1, np.float64,
+                C=labels,
+            ).ravel()
+        weights = self._class_posterior(X)
+        reconstruction = sum(
+            weights[:, [k]] * self._map_batches(
+                lambda rows, c: module(rows, c).reconstruction, X, self.n_features_in_,
+                np.float64, C=self._one_hot(label, len(X)))
+            for k, label in enumerate(self.classes_)
+        )
+        squared = (np.asarray(X, dtype=np.float64) - reconstruction) ** 2
+        return squared if per_feature else squared.sum(axis=1)
 
     def score_samples(self, X, y=None):
         """Importance-weighted bound on ``log p(x | y)``, or on ``log p(x)`` without ``y``.
@@ -300,10 +331,7 @@ class ConditionalVAE(VAE):
         X = self._validate_X(X)
         if y is not None:
             return self._bound(X, self._one_hot(y, len(X)))
-        per_class = np.column_stack(
-            [self._bound(X, self._one_hot(label, len(X))) for label in self.classes_]
-        )
-        return logsumexp(per_class + np.log(self.class_prior_), axis=1)
+        return logsumexp(self._log_joint(X), axis=1)
 
     def score(self, X, y=None):
         """Mean of ``score_samples(X, y)``.
@@ -364,20 +392,14 @@ class ConditionalVAE(VAE):
         >>> samples.shape, labels.shape
         ((6, 64), (6,))
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        self._check_n_samples(n_samples)
         rng = check_random_state(random_state)
         if y is None:
             y = self.classes_[rng.choice(len(self.classes_), n_samples, p=self.class_prior_)]
-        one_hot = torch.from_numpy(self._one_hot(y, n_samples))
+        one_hot = self._one_hot(y, n_samples)
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        module, device = self.module_.eval(), self._trainer_.device
-        z = torch.randn(n_samples, self.n_components_, generator=generator)
-        with torch.no_grad():
-            mean = module.decode(z.to(device), one_hot.to(device)).cpu()
-        mean = self._observation_noise(mean, generator) if noise else mean
-        return mean.double().numpy(), self.classes_[np.argmax(one_hot.numpy(), axis=1)]
+        samples = self._draw(n_samples, generator, noise, torch.from_numpy(one_hot))
+        return samples, self.classes_[np.argmax(one_hot, axis=1)]
 
     def interpolate(self, x_start, x_end, y=None, n_steps=8):
         """Decode the straight line between two rows' codes, as class ``y``.
@@ -386,8 +408,9 @@ class ConditionalVAE(VAE):
         ----------
         x_start, x_end : array-like of shape (n_features,)
             The two end points.
-        y : label
-            The class both rows are encoded and decoded as (required).
+        y : label or None
+            The class both rows are encoded and decoded as; None uses the
+            label-free ``transform`` and ``inverse_transform``.
         n_steps : int, default=8
             Number of points, ends included.
 
@@ -405,14 +428,7 @@ class ConditionalVAE(VAE):
         >>> cvae.interpolate(X[0] / 16, X[10] / 16, y=0, n_steps=4).shape
         (4, 64)
         """
-        check_is_fitted(self)
-        self._require_labels(y, "interpolate")
-        if not isinstance(n_steps, Integral) or n_steps < 2:
-            raise ValueError(f"n_steps must be an integer of at least 2, got {n_steps!r}.")
-        ends = np.vstack([check_array(np.atleast_2d(x)) for x in (x_start, x_end)])
-        z_start, z_end = self.transform(ends.astype(np.float64), y)
-        t = np.linspace(0.0, 1.0, n_steps)[:, None]
-        return self.inverse_transform((1 - t) * z_start + t * z_end, y)
+        return self._interpolate(x_start, x_end, n_steps, y)
 
     def fit(self, X, y=None):
         """Train on rows ``X`` with their class labels ``y``.

@@ -249,15 +249,22 @@ class VAE(BaseAutoencoder):
         >>> sorted(set(samples.ravel().tolist()))
         [0.0, 1.0]
         """
+        self._check_n_samples(n_samples)
+        seed = int(check_random_state(random_state).randint(2**31 - 1))
+        return self._draw(n_samples, torch.Generator().manual_seed(seed), noise)
+
+    def _check_n_samples(self, n_samples):
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        seed = int(check_random_state(random_state).randint(2**31 - 1))
-        generator = torch.Generator().manual_seed(seed)
+
+    def _draw(self, n_samples, generator, noise, condition=None):
+        """``z ~ N(0, I)`` decoded (given the condition), with observation noise if asked."""
         module, device = self.module_.eval(), self._trainer_.device
         z = torch.randn(n_samples, self.n_components_, generator=generator)
         with torch.no_grad():
-            mean = module.decode(z.to(device)).cpu()
+            c = None if condition is None else condition.to(device)
+            mean = module.decode(z.to(device), c).cpu()
         mean = self._observation_noise(mean, generator) if noise else mean
         return mean.double().numpy()
 
@@ -292,11 +299,15 @@ class VAE(BaseAutoencoder):
         >>> vae.interpolate(X[0], X[1], n_steps=5).shape
         (5, 64)
         """
+        return self._interpolate(x_start, x_end, n_steps)
+
+    def _interpolate(self, x_start, x_end, n_steps, *labels):
+        """The line between two rows' codes, decoded; ``labels``: ``(y,)`` for a conditional model."""
         check_is_fitted(self)
         if not isinstance(n_steps, Integral) or n_steps < 2:
             raise ValueError(f"n_steps must be an integer of at least 2, got {n_steps!r}.")
         ends = np.vstack([check_array(np.atleast_2d(x)) for x in (x_start, x_end)])
-        z_start, z_end = self.transform(ends.astype(np.float64))
+        z_start, z_end = self.transform(ends.astype(np.float64), *labels)
         t = np.linspace(0.0, 1.0, n_steps)[:, None]
-        return self.inverse_transform((1 - t) * z_start + t * z_end)
+        return self.inverse_transform((1 - t) * z_start + t * z_end, *labels)
 

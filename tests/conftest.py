@@ -8,6 +8,7 @@ from sklearn.preprocessing import StandardScaler
 from skae import (
     VAE,
     Autoencoder,
+    ConditionalVAE,
     ContractiveAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
@@ -24,7 +25,19 @@ ESTIMATORS = [
     ContractiveAutoencoder(n_components=2, **FAST),
     ContractiveAutoencoder(n_components=2, jacobian="stochastic", **FAST),
     VAE(n_components=2, n_importance_samples=5, **FAST),
+    ConditionalVAE(n_components=2, n_importance_samples=5, **FAST),
 ]
+
+
+def fit_args(estimator, X):
+    """What ``fit`` takes: the rows, and labels for a model that requires them.
+
+    A conditional model gets two classes that alternate with the row index:
+    arbitrary labels, which it must handle like any others.
+    """
+    if isinstance(estimator, ConditionalVAE):
+        return X, np.arange(len(X) if hasattr(X, "__len__") else 0) % 2
+    return (X,)
 
 
 def estimator_id(estimator):

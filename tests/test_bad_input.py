@@ -23,11 +23,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skae import (
     VAE,
     Autoencoder,
+    ConditionalVAE,
     ContractiveAutoencoder,
     DenoisingAutoencoder,
     OutlierDetector,
     SparseAutoencoder,
 )
+
+from .conftest import fit_args
 
 SMALL = dict(n_components=2, hidden_layer_sizes=(8,), max_iter=3, batch_size=32, device="cpu",
              random_state=0)
@@ -37,6 +40,7 @@ PUBLIC = [
     SparseAutoencoder(**SMALL),
     ContractiveAutoencoder(**SMALL),
     VAE(n_importance_samples=4, **SMALL),
+    ConditionalVAE(n_importance_samples=4, **SMALL),
     OutlierDetector(Autoencoder(**SMALL)),
 ]
 IDS = [type(e).__name__ for e in PUBLIC]
@@ -128,7 +132,7 @@ def _read_only(X):
 def _fit(estimator, X):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return estimator.fit(X)
+        return estimator.fit(*fit_args(estimator, X))
 
 
 def _check_result(model, X):
@@ -168,7 +172,7 @@ def test_catalogue_case(estimator, case):
     np.testing.assert_array_equal(model.score_samples(GOOD), before)
     if hasattr(model, "partial_fit") and np.shape(build())[1:] == (5,):
         with pytest.raises(error, match=message):
-            model.partial_fit(build())
+            model.partial_fit(*fit_args(model, build()))
         np.testing.assert_array_equal(model.score_samples(GOOD), before)
 
 

@@ -19,13 +19,13 @@ from sklearn.preprocessing import StandardScaler
 
 from skae._net import AutoencoderNet
 
-from .conftest import ESTIMATORS, estimator_id
+from .conftest import ESTIMATORS, estimator_id, fit_args
 
 pytestmark = pytest.mark.parametrize("estimator", ESTIMATORS, ids=estimator_id)
 
 
 def fitted(estimator, X, **params):
-    return clone(estimator).set_params(**{"n_components": 2, **params}).fit(X)
+    return clone(estimator).set_params(**{"n_components": 2, **params}).fit(*fit_args(estimator, X))
 
 
 # ----------------------------------------------------------------- outputs
@@ -39,8 +39,8 @@ def test_transform_inverse_transform_shapes(estimator, tabular):
 
 
 def test_fit_transform_equals_fit_then_transform(estimator, tabular):
-    Z1 = clone(estimator).set_params(n_components=2).fit_transform(tabular)
-    Z2 = fitted(estimator, tabular).transform(tabular)
+    Z1 = clone(estimator).set_params(n_components=2).fit_transform(*fit_args(estimator, tabular))
+    Z2 = fitted(estimator, tabular).transform(*fit_args(estimator, tabular))
     np.testing.assert_array_equal(Z1, Z2)
 
 
@@ -109,11 +109,13 @@ def test_shifted_rows_score_lower(estimator, tabular):
 
 def test_reconstruction_error_per_row_and_per_feature(estimator, tabular):
     model = fitted(estimator, tabular)
-    per_feature = model.reconstruction_error(tabular, per_feature=True)
+    labels = fit_args(estimator, tabular)[1:]  # a conditional model's, given throughout
+    per_feature = model.reconstruction_error(tabular, *labels, per_feature=True)
     assert per_feature.shape == tabular.shape
-    expected = (tabular - model.inverse_transform(model.transform(tabular))) ** 2
+    expected = (tabular - model.inverse_transform(model.transform(tabular, *labels), *labels)) ** 2
     np.testing.assert_allclose(per_feature, expected, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(model.reconstruction_error(tabular), per_feature.sum(1), rtol=1e-5)
+    np.testing.assert_allclose(model.reconstruction_error(tabular, *labels), per_feature.sum(1),
+                               rtol=1e-5)
 
 
 def test_loss_decreases(estimator, tabular):
@@ -140,14 +142,22 @@ def test_integer_input_gives_float64(estimator):
 
 def test_non_contiguous_and_read_only_input(estimator, tabular):
     model = fitted(estimator, tabular)
-    expected = model.transform(tabular)
+    y = (fit_args(estimator, tabular)[1:] or [None])[0]
+
+    def labels(rows):  # a conditional model's labels for those rows
+        return () if y is None else (y[rows],)
+
+    everything = slice(None)
+    expected = model.transform(tabular, *labels(everything))
     fortran = np.asfortranarray(tabular)
     read_only = tabular.copy()
     read_only.flags.writeable = False
-    np.testing.assert_allclose(model.transform(fortran), expected, rtol=1e-6)
-    np.testing.assert_allclose(model.transform(read_only), expected, rtol=1e-6)
-    np.testing.assert_allclose(model.transform(tabular[::2]), expected[::2], rtol=1e-6)
-    np.testing.assert_allclose(model.transform(tabular[::-1]), expected[::-1], rtol=1e-6)
+    np.testing.assert_allclose(model.transform(fortran, *labels(everything)), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.transform(read_only, *labels(everything)), expected,
+                               rtol=1e-6)
+    for rows in (slice(None, None, 2), slice(None, None, -1)):
+        np.testing.assert_allclose(model.transform(tabular[rows], *labels(rows)),
+                                   expected[rows], rtol=1e-6)
 
 
 # ------------------------------------------------------------------ pandas
@@ -189,7 +199,7 @@ def test_mismatched_feature_names_are_rejected(estimator, tabular):
 )
 def test_bad_input_raises_a_clear_error(estimator, bad, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        clone(estimator).fit(bad)
+        clone(estimator).fit(*fit_args(estimator, bad))
 
 
 def test_wrong_feature_count_at_transform(estimator, tabular):
@@ -270,7 +280,7 @@ def test_divergence_is_reported_and_previous_state_kept(estimator, tabular):
     model = fitted(estimator, tabular)
     before = model.transform(tabular)
     with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
-        model.set_params(optimizer="sgd", learning_rate_init=1e6).fit(tabular * 1e3)
+        model.set_params(optimizer="sgd", learning_rate_init=1e6).fit(*fit_args(estimator, tabular * 1e3))
     np.testing.assert_array_equal(model.transform(tabular), before)
     assert model.n_iter_ == 5
 
@@ -278,7 +288,7 @@ def test_divergence_is_reported_and_previous_state_kept(estimator, tabular):
 def test_failed_first_fit_leaves_no_fitted_state(estimator):
     model = clone(estimator)
     with pytest.raises(ValueError):
-        model.fit(np.full((10, 3), np.nan))
+        model.fit(*fit_args(estimator, np.full((10, 3), np.nan)))
     assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
 
 
@@ -313,7 +323,7 @@ def test_interrupt_in_first_epoch_propagates_and_keeps_previous_fit(
 
     monkeypatch.setattr(AutoencoderNet, "train_step", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        model.fit(tabular[:, :5])
+        model.fit(*fit_args(estimator, tabular[:, :5]))
     assert model.n_features_in_ == 10
     np.testing.assert_array_equal(model.transform(tabular), before)
 
@@ -343,7 +353,7 @@ def test_early_stopping_records_validation_scores(estimator, tabular):
     assert model.n_iter_ < 200
     assert len(model.validation_scores_) == model.n_iter_
     assert model.best_validation_score_ == max(model.validation_scores_)
-    refit = model.set_params(early_stopping=False, max_iter=2).fit(tabular)
+    refit = model.set_params(early_stopping=False, max_iter=2).fit(*fit_args(estimator, tabular))
     assert not hasattr(refit, "validation_scores_")
 
 
@@ -365,17 +375,17 @@ def test_max_iter_reached_warns(estimator, tabular):
 def test_warm_start_continues_training(estimator, tabular):
     model = fitted(estimator, tabular, max_iter=4)
     first = model.loss_curve_[-1]
-    model.set_params(warm_start=True, max_iter=6).fit(tabular)
+    model.set_params(warm_start=True, max_iter=6).fit(*fit_args(estimator, tabular))
     assert model.n_iter_ == 10 and len(model.loss_curve_) == 10
     assert model.loss_curve_[-1] < first
     with pytest.raises(ValueError, match="X has 4 features"):
-        model.fit(tabular[:, :4])
+        model.fit(*fit_args(estimator, tabular[:, :4]))
 
 
 # ------------------------------------------------ ecosystem: pipelines etc.
 def test_pipeline_with_scaler(estimator, tabular):
     pipe = make_pipeline(StandardScaler(), clone(estimator).set_params(n_components=2))
-    Z = pipe.fit_transform(tabular * 10 + 3)
+    Z = pipe.fit_transform(*fit_args(estimator, tabular * 10 + 3))
     assert Z.shape == (300, 2)
     assert pipe.score_samples(tabular * 10 + 3).shape == (300,)
     X_hat = pipe[-1].inverse_transform(Z)
@@ -384,6 +394,8 @@ def test_pipeline_with_scaler(estimator, tabular):
 
 @pytest.mark.parametrize("with_y", [False, True])
 def test_grid_search_uses_score(estimator, tabular, with_y):
+    if not with_y and estimator.__sklearn_tags__().target_tags.required:
+        pytest.skip("a conditional model needs labels to fit")
     y = (tabular[:, 0] > 0).astype(int) if with_y else None
     search = GridSearchCV(
         clone(estimator).set_params(n_components=2, tol=0.0),
@@ -435,7 +447,7 @@ def test_partial_fit_by_chunks_reaches_a_loss_comparable_to_fit(estimator, tabul
     chunked = clone(estimator).set_params(n_components=2)
     for _ in range(epochs):
         for chunk in np.array_split(tabular, 2):
-            chunked.partial_fit(chunk)
+            chunked.partial_fit(*fit_args(estimator, chunk))
     assert chunked.n_iter_ == 2 * epochs
     assert chunked.loss_curve_[-1] < chunked.loss_curve_[0]
     ratio = chunked.reconstruction_error(tabular).mean() / full.reconstruction_error(tabular).mean()
@@ -448,24 +460,24 @@ def test_partial_fit_is_reproducible_and_continues_a_fit(estimator, tabular):
     for _ in range(2):
         model = clone(estimator)
         for chunk in np.array_split(tabular, 3):
-            model.partial_fit(chunk)
+            model.partial_fit(*fit_args(estimator, chunk))
         runs.append(model.transform(tabular))
     np.testing.assert_array_equal(*runs)
     model = fitted(estimator, tabular, early_stopping=True)
     n_iter = model.n_iter_
-    model.partial_fit(tabular[:50])
+    model.partial_fit(*fit_args(estimator, tabular[:50]))
     assert model.n_iter_ == n_iter + 1
     assert not hasattr(model, "validation_scores_")
 
 
 def test_failed_partial_fit_keeps_the_model(estimator, tabular):
-    model = clone(estimator).partial_fit(tabular)
+    model = clone(estimator).partial_fit(*fit_args(estimator, tabular))
     before = model.transform(tabular)
     state = dict(vars(model))
     bad = tabular[:20].copy()
     bad[3, 2] = np.nan
     for chunk in (bad, tabular[:, :4]):
         with pytest.raises(ValueError):
-            model.partial_fit(chunk)
+            model.partial_fit(*fit_args(estimator, chunk))
         assert model.n_iter_ == 1 and model._trainer_ is state["_trainer_"]
         np.testing.assert_array_equal(model.transform(tabular), before)

@@ -150,6 +150,33 @@ def test_conditional_samples_are_of_the_requested_class(cvae, split):
     assert np.array_equal(cvae.sample(30, y=per_row, random_state=0)[1], per_row)
 
 
+def test_conditional_methods_without_labels_average_over_the_classes(cvae, split):
+    # transform: sum_y p(y | x) mu(x, y); inverse_transform: sum_y p(y) D(z, y);
+    # reconstruction_error: of sum_y p(y | x) D(mu(x, y), y).
+    _, X_test, _, y_test = split
+    X = X_test[:20]
+    log_joint = np.column_stack([cvae.score_samples(X, np.full(20, c)) for c in cvae.classes_])
+    log_joint += np.log(cvae.class_prior_)
+    weights = np.exp(log_joint - log_joint.max(1, keepdims=True))
+    weights /= weights.sum(1, keepdims=True)
+    per_class = [cvae.transform(X, np.full(20, c)) for c in cvae.classes_]
+    expected = sum(weights[:, [k]] * Z for k, Z in enumerate(per_class))
+    np.testing.assert_allclose(cvae.transform(X), expected, rtol=1e-5, atol=1e-6)
+    # The posterior over classes mostly picks the true digit.
+    assert np.mean(weights.argmax(1) == y_test[:20]) > 0.8
+    Z = cvae.transform(X, y_test[:20])
+    decoded = sum(p * cvae.inverse_transform(Z, np.full(20, c))
+                  for p, c in zip(cvae.class_prior_, cvae.classes_))
+    np.testing.assert_allclose(cvae.inverse_transform(Z), decoded, rtol=1e-5, atol=1e-6)
+    reconstruction = sum(
+        weights[:, [k]] * cvae.inverse_transform(per_class[k], np.full(20, c))
+        for k, c in enumerate(cvae.classes_)
+    )
+    np.testing.assert_allclose(cvae.reconstruction_error(X, per_feature=True),
+                               (X - reconstruction) ** 2, rtol=1e-4, atol=1e-6)
+    assert cvae.interpolate(X[0], X[1], n_steps=3).shape == (3, 64)
+
+
 def test_conditional_likelihood_prefers_the_true_label(cvae, split):
     _, X_test, _, y_test = split
     true = cvae.score_samples(X_test[:100], y_test[:100])
@@ -169,8 +196,6 @@ def test_conditional_methods_need_and_check_labels(cvae, split):
     assert cvae.interpolate(X_test[0], X_test[1], y=3, n_steps=4).shape == (4, 64)
     with pytest.raises(ValueError, match="not seen in fit: 11, 12"):
         cvae.transform(X_test[:3], [1, 11, 12])
-    with pytest.raises(ValueError, match="needs the rows' class labels"):
-        cvae.transform(X_test[:3])
     with pytest.raises(ValueError, match="3 rows but y has 2 labels"):
         cvae.transform(X_test[:3], [1, 2])
     with pytest.raises(ValueError, match="not seen in fit: cat"):

@@ -16,13 +16,13 @@ import skae
 from skae import Autoencoder, OutlierDetector, load, save
 from skae._persistence import _digest
 
-from .conftest import ESTIMATORS, FAST, estimator_id
+from .conftest import ESTIMATORS, FAST, estimator_id, fit_args
 
 
 def fitted(estimator, X):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return estimator.fit(X)
+        return estimator.fit(*fit_args(estimator, X))
 
 
 def read(path):
