@@ -56,6 +56,19 @@ def load_odds(path):
     return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).ravel()
 
 
+def _GaussianResiduals(**params):
+    """``OutlierDetector()`` whose default members score Gaussian residuals (the
+    default until 2026-11-22; also used by bench_contamination.py)."""
+    from skae import OutlierDetector
+
+    class GaussianResiduals(OutlierDetector):
+        def _default_estimator(self, n_features):
+            return super()._default_estimator(n_features).set_params(
+                residual_likelihood="gaussian")
+
+    return GaussianResiduals(**params)
+
+
 def detectors(seed):
     from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
@@ -74,6 +87,8 @@ def detectors(seed):
     found = {
         # The default detector: five trimmed autoencoders on 256-row subsamples.
         "skae default": OutlierDetector(random_state=seed),
+        # The same ensemble with Gaussian residuals: the default until 2026-11-22.
+        "skae default, Gaussian residuals (previous)": _GaussianResiduals(random_state=seed),
         "VAE (previous default)": OutlierDetector(VAE(random_state=seed), **one),
         "Autoencoder": OutlierDetector(Autoencoder(random_state=seed), **one),
         "DenoisingAutoencoder": OutlierDetector(DenoisingAutoencoder(random_state=seed), **one),

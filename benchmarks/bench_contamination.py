@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_anomaly import anomaly_scores, load_odds
+from bench_anomaly import _GaussianResiduals, anomaly_scores, load_odds
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -50,6 +50,7 @@ def detectors(seed):
     one = dict(n_estimators=1, max_samples=1.0)
     return {
         "skae default (OutlierDetector())": OutlierDetector(random_state=seed),
+        "default with Gaussian residuals (previous)": _GaussianResiduals(random_state=seed),
         "previous default (one VAE)": OutlierDetector(VAE(random_state=seed), **one),
         "Autoencoder": OutlierDetector(Autoencoder(random_state=seed), **one),
         "Autoencoder(trim=0.1)": OutlierDetector(Autoencoder(trim=0.1, random_state=seed), **one),

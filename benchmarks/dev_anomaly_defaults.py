@@ -76,9 +76,11 @@ def candidates(seed, n_features):
         return OutlierDetector(member, n_estimators=n, max_samples=m, random_state=seed)
 
     return {
-        "VAE() on all rows (previous default)": VAE(random_state=seed),
-        "5 AE x 256 rows, 30 epochs, trim 0.1 (new default)": OutlierDetector(
+        "VAE() on all rows (default before the ensemble)": VAE(random_state=seed),
+        "5 AE x 256 rows, 30 epochs, trim 0.1, Cauchy residuals (default)": OutlierDetector(
             random_state=seed),
+        "5 AE x 256 rows, 30 epochs, trim 0.1, Gaussian residuals (previous default)": ae(
+            5, 256, 30),
         "5 AE x 256 rows, 30 epochs, no trim": ae(5, 256, 30, trim=0.0),
         "5 AE x 512 rows, 20 epochs, trim 0.1": ae(5, 512, 20),
         "5 AE x 1024 rows, 10 epochs, trim 0.1": ae(5, 1024, 10),

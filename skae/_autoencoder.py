@@ -26,6 +26,7 @@ class Autoencoder(BaseAutoencoder):
     ----------
 %(n_components)s
 %(common_parameters)s
+%(residual_parameters)s
 
     Attributes
     ----------
@@ -86,5 +87,6 @@ class Autoencoder(BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        residual_likelihood="gaussian",
     ):
         store_parameters(self, locals())

@@ -32,7 +32,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _parallel
-from ._density import ResidualCodeDensity, code_distribution, residual_variance
+from ._density import (
+    RESIDUAL_LIKELIHOODS,
+    ResidualCodeDensity,
+    code_distribution,
+    residual_variance,
+)
 from ._losses import ReconstructionLoss
 from ._architecture import Architecture
 from ._modules import ACTIVATIONS, init_parameters
@@ -64,6 +69,7 @@ class BaseAutoencoder(
         "image_shape": ["array-like", None],
         "conv_channels": ["array-like"],
         "encoder": [torch.nn.Module, None],
+        "residual_likelihood": [StrOptions(set(RESIDUAL_LIKELIHOODS))],
         "decoder": [torch.nn.Module, None],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -704,7 +710,8 @@ class BaseAutoencoder(
         """
         X = self._validate_X(X)
         density = ResidualCodeDensity(self.residual_variance_, self.code_mean_,
-                                      self.code_covariance_, self._trainer_.device)
+                                      self.code_covariance_, self._trainer_.device,
+                                      residual=self.residual_likelihood)
 
         def log_density(xb):
             out = self.module_(xb)

@@ -45,6 +45,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
     n_components : int, default=2
         Width of the code (the bottleneck).
 %(common_parameters)s
+%(residual_parameters)s
 
     Attributes
     ----------
@@ -108,6 +109,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        residual_likelihood="gaussian",
     ):
         store_parameters(self, locals())
 

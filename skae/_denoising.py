@@ -43,6 +43,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         range.
 %(n_components)s
 %(common_parameters)s
+%(residual_parameters)s
 
     Attributes
     ----------
@@ -108,6 +109,7 @@ class DenoisingAutoencoder(BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        residual_likelihood="gaussian",
     ):
         store_parameters(self, locals())
 

@@ -8,13 +8,23 @@ fit its statistics on their (kept) training rows and evaluate it in chunks;
 the maths lives here, with no estimator, skorch or scikit-learn API in it.
 """
 
+import math
+
 import numpy as np
 import torch
 from sklearn.covariance import ledoit_wolf
 
 from ._losses import gaussian_log_likelihood
 
-__all__ = ["ResidualCodeDensity", "code_distribution", "residual_variance"]
+__all__ = [
+    "RESIDUAL_LIKELIHOODS",
+    "ResidualCodeDensity",
+    "cauchy_log_likelihood",
+    "code_distribution",
+    "residual_variance",
+]
+
+RESIDUAL_LIKELIHOODS = ("gaussian", "cauchy")
 
 
 def residual_variance(squared_residual_sum, feature_sum, feature_square_sum, n_rows):
@@ -46,12 +56,20 @@ class ResidualCodeDensity:
     """Log-density of rows given their reconstructions and codes, on ``device``.
 
     ``density(reconstruction, x, code)`` returns, per row (float64 tensor),
-    ``-1/2 * (|w|**2 + k*log(2*pi)) - 1/2 * sum_d (r_d**2 / var_d +
-    log(2*pi*var_d))`` with ``r = x - reconstruction`` and ``w`` the whitened
-    code of width ``k``.
+    ``-1/2 * (|w|**2 + k*log(2*pi))`` (the whitened code ``w`` of width ``k``
+    under a standard normal) plus the residual ``r = x - reconstruction``'s
+    log-density, per feature with scale ``s_d = sqrt(var_d)``:
+
+    - ``residual="gaussian"``: ``-1/2 * (r_d**2 / var_d + log(2*pi*var_d))``;
+    - ``residual="cauchy"``: ``-log(pi * s_d) - log(1 + r_d**2 / var_d)``, a
+      heavy-tailed law under which one feature far off its usual residual
+      (a rare pixel, a count spike) costs only logarithmically more, instead
+      of dominating the whole row's score.
     """
 
-    def __init__(self, residual_variance, code_mean, code_covariance, device):
+    def __init__(self, residual_variance, code_mean, code_covariance, device,
+                 residual="gaussian"):
+        self.residual = residual
         self.variance = torch.as_tensor(residual_variance, dtype=torch.float32, device=device)
         # The code is whitened by the training codes' mean m and covariance
         # S, w = W (z - m) with W = chol(S)^-1, and scored under N(0, I):
@@ -69,4 +87,12 @@ class ResidualCodeDensity:
         # many rows share the batch.
         whitened = (code.double() - self.mean) @ self.whitener
         code_term = self.constant - 0.5 * whitened.square().sum(dim=1)
+        if self.residual == "cauchy":
+            return cauchy_log_likelihood(residual, self.variance).double() + code_term
         return gaussian_log_likelihood(residual, self.variance).double() + code_term
+
+
+def cauchy_log_likelihood(squared_residual, variance):
+    """Log-density of residuals under independent Cauchy laws of scale ``sqrt(variance_d)``."""
+    log_norm = 0.5 * torch.log(variance).sum() + variance.numel() * math.log(math.pi)
+    return -(torch.log1p(squared_residual / variance).sum(dim=1) + log_norm)

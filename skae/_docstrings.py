@@ -95,6 +95,15 @@ default="adam"
     verbose : int, default=0
         Print one line of losses per epoch when positive."""
 
+RESIDUAL_PARAMETERS = """\
+    residual_likelihood : {"gaussian", "cauchy"}, default="gaussian"
+        The law of each feature's reconstruction residual in ``score_samples``
+        (its scale is the training residual's, ``residual_variance_``).
+        ``"gaussian"``: probabilistic PCA's analogue. ``"cauchy"``: heavy
+        tails, so that one feature far off its usual residual (a rare pixel, a
+        count spike) does not dominate a row's score; the anomaly detector's
+        default members use it. Training is the same either way."""
+
 COMMON_ATTRIBUTES = """\
     module_ : torch.nn.Module
         The trained PyTorch network (``encode``, ``decode``), in evaluation
@@ -134,5 +143,6 @@ def fill_doc(cls):
     cls.__doc__ = cls.__doc__.replace("%(n_components)s", N_COMPONENTS)
     cls.__doc__ = cls.__doc__.replace("%(common_parameters)s", COMMON_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace("%(common_attributes)s", COMMON_ATTRIBUTES)
+    cls.__doc__ = cls.__doc__.replace("%(residual_parameters)s", RESIDUAL_PARAMETERS)
     cls.__doc__ = cls.__doc__.replace("%(residual_attributes)s", RESIDUAL_ATTRIBUTES)
     return cls

@@ -46,7 +46,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         :class:`~sklearn.mixture.GaussianMixture`; it is used as given (its
         ``trim`` is not changed). None uses a small :class:`Autoencoder`:
         code width ``min(8, max(1, n_features // 2))``, one hidden layer of
-        32 units, batches of 32 rows, 30 epochs, ``trim=contamination``. It
+        32 units, batches of 32 rows, 30 epochs, ``trim=contamination`` and
+        ``residual_likelihood="cauchy"`` (heavy-tailed residuals). It
         works on standardised tabular data: put a ``StandardScaler`` or
         ``RobustScaler`` before this detector. This default was chosen on
         development data (scikit-learn's bundled tables with a rare class,
@@ -137,6 +138,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             batch_size=32,
             max_iter=30,
             trim=min(self.contamination, 0.49),
+            # Heavy-tailed residuals: chosen on the development tasks (0.876
+            # against 0.863 mean ROC-AUC with Gaussian residuals), where one
+            # rare feature value (a stray pixel) otherwise decides a row's score.
+            residual_likelihood="cauchy",
         )
 
     def _n_rows(self, n_samples):

@@ -51,6 +51,7 @@ class SparseAutoencoder(BaseAutoencoder):
     n_components : int, default=32
         Width of the code, which may exceed the number of features.
 %(common_parameters)s
+%(residual_parameters)s
 
     Attributes
     ----------
@@ -119,6 +120,7 @@ class SparseAutoencoder(BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        residual_likelihood="gaussian",
     ):
         store_parameters(self, locals())
 

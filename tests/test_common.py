@@ -74,6 +74,15 @@ def test_score_samples_is_code_plus_residual_log_likelihood(estimator, tabular):
     ).T
     expected += multivariate_normal(np.zeros(codes.shape[1])).logpdf(whitened)
     np.testing.assert_allclose(model.score_samples(tabular), expected, rtol=1e-4)
+    # With heavy-tailed residuals: the same code term, Cauchy residuals of
+    # scale sqrt(residual_variance_) (the statistics do not depend on the choice).
+    from scipy.stats import cauchy
+
+    heavy = model.set_params(residual_likelihood="cauchy")
+    cauchy_residual = cauchy(scale=np.sqrt(var)).logpdf(residual).sum(1)
+    expected_heavy = expected + 0.5 * ((residual**2 / var).sum(1)
+                                       + np.log(2 * np.pi * var).sum()) + cauchy_residual
+    np.testing.assert_allclose(heavy.score_samples(tabular), expected_heavy, rtol=1e-4)
 
 
 def test_code_extremes_score_lower_than_typical_rows(estimator, tabular):

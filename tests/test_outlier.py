@@ -218,3 +218,17 @@ def test_the_default_detector_does_not_warn_about_its_fixed_epochs():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         OutlierDetector(random_state=0).fit(X)
+
+
+def test_the_default_members_are_trimmed_small_autoencoders_with_cauchy_residuals():
+    X, _ = planted()
+    detector = OutlierDetector(contamination=0.05, random_state=0).fit(X)
+    for member in detector.estimators_:
+        params = member.get_params()
+        assert params["residual_likelihood"] == "cauchy" and params["trim"] == 0.05
+        assert params["hidden_layer_sizes"] == (32,) and params["max_iter"] == 30
+    # Mean of the members' Cauchy-residual log-likelihoods.
+    np.testing.assert_allclose(
+        detector.score_samples(X[:5]),
+        np.mean([m.score_samples(X[:5]) for m in detector.estimators_], axis=0),
+    )
