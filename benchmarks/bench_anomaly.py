@@ -57,14 +57,14 @@ def load_odds(path):
 
 
 def _GaussianResiduals(**params):
-    """``OutlierDetector()`` whose default members score Gaussian residuals (the
-    default until 2026-11-22; also used by bench_contamination.py)."""
+    """The default ensemble until 2026-11-22: Gaussian residuals, batches of 32,
+    30 epochs (also used by bench_contamination.py)."""
     from skae import OutlierDetector
 
     class GaussianResiduals(OutlierDetector):
         def _default_estimator(self, n_features):
             return super()._default_estimator(n_features).set_params(
-                residual_likelihood="gaussian")
+                residual_likelihood="gaussian", batch_size=32, max_iter=30)
 
     return GaussianResiduals(**params)
 
@@ -83,7 +83,9 @@ def detectors(seed):
         SparseAutoencoder,
     )
 
-    one = dict(n_estimators=1, max_samples=1.0)  # one model on all training rows
+    # One model on all training rows; the wrapper seeds it (it re-seeds members
+    # from its own random_state, as scikit-learn's bagging does).
+    one = dict(n_estimators=1, max_samples=1.0, random_state=seed)
     found = {
         # The default detector: five trimmed autoencoders on 256-row subsamples.
         "skae default": OutlierDetector(random_state=seed),

@@ -47,7 +47,7 @@ def detectors(seed):
 
     from skae import VAE, Autoencoder, OutlierDetector
 
-    one = dict(n_estimators=1, max_samples=1.0)
+    one = dict(n_estimators=1, max_samples=1.0, random_state=seed)  # seeds the member
     return {
         "skae default (OutlierDetector())": OutlierDetector(random_state=seed),
         "default with Gaussian residuals (previous)": _GaussianResiduals(random_state=seed),

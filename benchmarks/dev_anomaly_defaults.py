@@ -66,9 +66,9 @@ def candidates(seed, n_features):
 
     code = max(1, min(8, n_features // 2))
 
-    def ae(n, m, epochs, trim=0.1, k=code):
+    def ae(n, m, epochs, trim=0.1, k=code, batch=32, residual="gaussian"):
         member = Autoencoder(n_components=k, hidden_layer_sizes=(32,), max_iter=epochs,
-                             batch_size=32, trim=trim)
+                             batch_size=batch, trim=trim, residual_likelihood=residual)
         return OutlierDetector(member, n_estimators=n, max_samples=m, random_state=seed)
 
     def vae(n, m, epochs, k=2):
@@ -77,8 +77,12 @@ def candidates(seed, n_features):
 
     return {
         "VAE() on all rows (default before the ensemble)": VAE(random_state=seed),
-        "5 AE x 256 rows, 30 epochs, trim 0.1, Cauchy residuals (default)": OutlierDetector(
-            random_state=seed),
+        "5 AE x 256 rows, batch 64, 40 epochs, trim 0.1, Cauchy residuals (default)":
+            OutlierDetector(random_state=seed),
+        "5 AE x 256 rows, batch 64, 30 epochs, trim 0.1, Cauchy residuals": ae(
+            5, 256, 30, batch=64, residual="cauchy"),
+        "5 AE x 256 rows, 30 epochs, trim 0.1, Cauchy residuals": ae(
+            5, 256, 30, residual="cauchy"),
         "5 AE x 256 rows, 30 epochs, trim 0.1, Gaussian residuals (previous default)": ae(
             5, 256, 30),
         "5 AE x 256 rows, 30 epochs, no trim": ae(5, 256, 30, trim=0.0),

