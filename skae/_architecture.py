@@ -106,25 +106,28 @@ class Architecture:
             raise ValueError(
                 f"hidden_layer_sizes must contain only positive integers, got {self.hidden!r}."
             )
-        if self.encoder is not None and not vae:
+        if self.encoder is not None:
             width = _probe(self.encoder, self.n_features, "encoder", self.n_features)
-            if width != self.n_components:
+            if not vae and width != self.n_components:
                 raise ValueError(
                     f"the encoder maps rows of {self.n_features} features to {width} values, "
                     f"but n_components={self.n_components}: set n_components to the "
                     "encoder's output width."
                 )
-        elif self.encoder is not None:
-            _probe(self.encoder, self.n_features, "encoder", self.n_features)
-        if self.decoder is not None and n_condition is not None:
-            width = _probe(self.decoder, self.n_components + n_condition, "decoder",
-                           self.n_features)
-            if width != self.n_features:
-                raise ValueError(
-                    f"the decoder maps codes of {self.n_components + n_condition} values to "
-                    f"{width}, but X has {self.n_features} features: it must give one "
-                    "value per feature."
-                )
+        if n_condition is not None:
+            self._check_decoder(n_condition)
+
+    def _check_decoder(self, n_condition):
+        if self.decoder is None:
+            return
+        width = _probe(self.decoder, self.n_components + n_condition, "decoder",
+                       self.n_features)
+        if width != self.n_features:
+            raise ValueError(
+                f"the decoder maps codes of {self.n_components + n_condition} values to "
+                f"{width}, but X has {self.n_features} features: it must give one "
+                "value per feature."
+            )
 
     # --------------------------------------------------------------- building
     def autoencoder(self, code_activation=None):
@@ -154,7 +157,9 @@ class Architecture:
 
     def vae(self, likelihood, decoder_std, n_classes=0):
         """The VAE module (conditioned on a one-hot class of width ``n_classes``)."""
-        self.check(n_condition=n_classes, vae=True)
+        # The encoder was checked with the data; the decoder's input width
+        # (code + one-hot label) is known only now.
+        self._check_decoder(n_classes)
         front_width = None
         if self.encoder is not None:
             front_width = _probe(self.encoder, self.n_features, "encoder", self.n_features)

@@ -1,8 +1,9 @@
 """The abstract base estimator: the scikit-learn plumbing lives here.
 
 :class:`BaseAutoencoder` validates parameters and data, seeds its own
-generators, has a :class:`~skae._training.Trainer` (the one layer that touches
-skorch) train its module, and implements ``transform``, ``inverse_transform``, ``score_samples``, ``score``,
+generators, has a :class:`~skae._training.Trainer` (the one layer that
+touches skorch) train its module, and implements ``transform``,
+``inverse_transform``, ``score_samples``, ``score``,
 ``reconstruction_error``, feature names and tags. A variant supplies only what
 differs, through four hooks:
 
@@ -228,8 +229,8 @@ class BaseAutoencoder(
         X, data, device, seeds = self._prepare(X, y, reset=first)
         if first:
             new = self._build_trainer(X, device, *seeds, incremental=True)
-            trainer, result = self._train(
-                lambda: new.one_epoch(data, seed=seeds[1], verbose=self.verbose))
+            trainer, result = self._train(lambda: new.one_epoch(
+                data, seed=seeds[1], verbose=self.verbose, copy=False))
         else:
             # A new shuffling and corruption stream for every call.
             seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])

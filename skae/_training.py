@@ -144,9 +144,10 @@ class Trainer:
         net.partial_fit(data)
         return trainer, trainer._result(len(net.history) - before)
 
-    def one_epoch(self, data, *, seed, verbose):
-        """A copy of this trainer, trained one more epoch on ``data`` (``partial_fit``)."""
-        trainer = self.copy()
+    def one_epoch(self, data, *, seed, verbose, copy=True):
+        """This trainer (a copy of it unless ``copy=False``), trained one more epoch
+        on ``data`` (``partial_fit``)."""
+        trainer = self.copy() if copy else self
         net = trainer._net
         if net.train_split is not None:  # built by fit with early stopping
             net.train_split = None
