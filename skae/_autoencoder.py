@@ -88,5 +88,6 @@ class Autoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
         residual_likelihood="gaussian",
+        categorical_features="from_dtype",
     ):
         store_parameters(self, locals())

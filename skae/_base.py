@@ -21,6 +21,7 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -30,12 +31,18 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _parallel
 from ._density import (
     RESIDUAL_LIKELIHOODS,
     ResidualCodeDensity,
+    TableDensity,
     code_distribution,
     residual_variance,
 )
@@ -43,6 +50,7 @@ from ._losses import ReconstructionLoss
 from ._architecture import Architecture
 from ._modules import ACTIVATIONS, init_parameters
 from ._net import TensorData, as_float32_tensor
+from ._tabular import Table, TableLikelihood, fill_missing, is_table
 from ._training import OPTIMIZERS, Trainer, TrainingOptions
 from ._warnings import user_stacklevel
 
@@ -86,6 +94,7 @@ class BaseAutoencoder(
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
     #: Whether ``n_components >= n_features`` is meaningful (regularised
@@ -240,11 +249,22 @@ class BaseAutoencoder(
         return self
 
     def _prepare(self, X, y, reset):
-        """Validate ``X`` and the parameters; return X, its tensor, the device and seeds."""
-        # Finiteness is checked once, on the float32 copy (_check_finite).
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=reset
-        )
+        """Validate ``X`` and the parameters; return X, its tensor, the device and seeds.
+
+        A table (mixed column types or missing values) is learned from ``X``
+        when ``reset``, and encoded for the network (NaN where missing).
+        """
+        if reset:
+            self._table_ = None
+            if is_table(X):
+                self._table_ = Table.learn(X, self.categorical_features)
+        if self._table_ is not None:
+            X = self._encode_table(X, reset)[0]
+        else:
+            # Finiteness is checked once, on the float32 copy (_check_finite).
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=reset
+            )
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(X)
@@ -253,7 +273,10 @@ class BaseAutoencoder(
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         condition = self._condition_input(X, y, device, reset)
-        data = TensorData(_check_finite(as_float32_tensor(X, device), X), C=condition)
+        rows = as_float32_tensor(X, device)
+        # A table's missing entries are NaN by design (its encoding refused infinity).
+        data = TensorData(rows if self._table_ is not None else _check_finite(rows, X),
+                          C=condition)
         # Under data_parallel(): one model, so one set of seeds and one data set.
         seeds = _parallel.agree_on_seeds(seeds)
         _parallel.check_same_data(data.X)
@@ -350,7 +373,7 @@ class BaseAutoencoder(
     def _build_trainer(self, X, device, init_seed, train_seed, split_seed, incremental=False):
         return Trainer.build(
             self._initial_module(X.shape[1], init_seed),
-            self._build_criterion(),
+            self._criterion(),
             self._build_corruption(X),
             self._training_options(),
             device,
@@ -366,7 +389,16 @@ class BaseAutoencoder(
         with torch.random.fork_rng(devices=[]):
             module = self._build_module(n_features)
         init_parameters(module, torch.Generator().manual_seed(init_seed))
+        if getattr(self, "_table_", None) is not None:
+            module.fills_missing = True  # missing entries enter the network as 0
         return module
+
+    def _criterion(self):
+        """The objective; a table's reconstruction term is its columns' likelihood."""
+        criterion = self._build_criterion()
+        if getattr(self, "_table_", None) is not None:
+            criterion.use_likelihood(TableLikelihood(self._table_))
+        return criterion
 
     def _training_options(self):
         return TrainingOptions(
@@ -392,11 +424,11 @@ class BaseAutoencoder(
                 device = "cpu"
         # The corruption is built from data (feature ranges); the saved state
         # replaces what a placeholder gives it.
-        placeholder = np.zeros((2, self.n_features_in_))
+        placeholder = np.zeros((2, self._n_inputs()))
         try:
             return Trainer.restore(
-                self._initial_module(self.n_features_in_, 0),
-                self._build_criterion(),
+                self._initial_module(self._n_inputs(), 0),
+                self._criterion(),
                 self._build_corruption(placeholder),
                 self._training_options(),
                 device,
@@ -457,7 +489,7 @@ class BaseAutoencoder(
 
     def _widest_layer(self):
         """Largest activation width per row: sizes the inference chunks."""
-        return self._architecture(self.n_features_in_).widest_layer(self._condition_width())
+        return self._architecture(self._n_inputs()).widest_layer(self._condition_width())
 
     def _check_architecture(self, n_samples, n_features):
         self._architecture(n_features).check(**self._module_kind())
@@ -500,6 +532,8 @@ class BaseAutoencoder(
         }
 
     def _fit_residual_variance(self, X, data):
+        if self._table_ is not None:
+            return self._fit_table_residual_variance(X)
         # One pass in bounded chunks: residual and feature sums of squares.
         sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self._trainer_.device)
         for _, _, chunk, _ in self._chunks(X):
@@ -507,6 +541,23 @@ class BaseAutoencoder(
             sums[1] += chunk.sum(dim=0, dtype=torch.float64)
             sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
         return residual_variance(*sums.cpu().numpy(), len(X))
+
+    def _fit_table_residual_variance(self, X):
+        """Residual variance of each numeric column over its observed training entries."""
+        k = self._table_.n_numeric
+        sums = torch.zeros(4, k, dtype=torch.float64, device=self._trainer_.device)
+        for _, _, chunk, _ in self._chunks(X):
+            values = chunk[:, :k]
+            observed = ~torch.isnan(values)
+            residual = self.module_(chunk).reconstruction[:, :k] - values
+            sums[0] += torch.where(observed, residual.square(), 0.0).sum(0, dtype=torch.float64)
+            sums[1] += torch.where(observed, values, 0.0).sum(0, dtype=torch.float64)
+            sums[2] += torch.where(observed, values.square(), 0.0).sum(0, dtype=torch.float64)
+            sums[3] += observed.sum(0, dtype=torch.float64)
+        counts = np.maximum(sums[3].cpu().numpy(), 1.0)
+        squared, total, square_total = (sums[i].cpu().numpy() / counts for i in range(3))
+        # Standardised columns: the floor's scale is 1 (n_rows=1 says so).
+        return residual_variance(squared, total, square_total, 1)
 
     def _fit_code_distribution(self, X):
         """Mean and covariance of the training codes: the prior behind ``score_samples``."""
@@ -533,7 +584,7 @@ class BaseAutoencoder(
 
     def _code_width(self):
         device, width = self._trainer_.device, self._condition_width()
-        probe = torch.zeros(1, self.n_features_in_, device=device)
+        probe = torch.zeros(1, self._n_inputs(), device=device)
         condition = torch.zeros(1, width, device=device) if width else None
         with torch.no_grad():
             return int(self.module_.eval().encode(probe, condition).shape[1])
@@ -544,6 +595,16 @@ class BaseAutoencoder(
 
     def _validate_X(self, X):
         check_is_fitted(self)
+        if self._table_ is not None:
+            return self._encode_table(X)[0]
+        if isinstance(X, pd.DataFrame) and is_table(X):
+            raise ValueError(
+                f"X has missing values or non-numeric columns, but this "
+                f"{type(self).__name__} was fitted on complete numeric data, which it "
+                "models as it is. Fit it on data like this (a DataFrame with its "
+                "categorical columns, or data with missing values) to have them "
+                "handled, or impute first (e.g. with skae.AutoencoderImputer)."
+            )
         return validate_data(
             self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=False
         )
@@ -568,7 +629,9 @@ class BaseAutoencoder(
                 chunk = as_float32_tensor(source, self._trainer_.device)
                 condition = None if C is None else as_float32_tensor(
                     C[start:stop], self._trainer_.device)
-                yield start, stop, _check_finite(chunk, source), condition
+                if self._table_ is None or source.dtype != np.float32:
+                    chunk = _check_finite(chunk, source)
+                yield start, stop, chunk, condition
 
     def _map_batches(self, fn, X, width, dtype, C=None):
         """Apply ``fn`` to chunks of ``X`` (``fn(rows, condition)`` with a condition
@@ -580,7 +643,63 @@ class BaseAutoencoder(
         return out
 
     def _squared_residual(self, xb):
+        if self._table_ is not None:
+            # Decoder means against the encoded row; missing entries count 0.
+            means = self._decoded_means(self.module_(xb).reconstruction)
+            return torch.nan_to_num((means - xb).square(), nan=0.0)
         return (self.module_(xb).reconstruction - xb).square().flatten(1)
+
+    def _decoded_means(self, reconstruction):
+        """The decoder means of a table model from its module's reconstruction."""
+        return TableLikelihood(self._table_).mean(reconstruction)
+
+    # ------------------------------------------------------------------ tables
+    def _n_inputs(self):
+        """The network's input width: the encoded table's, or the number of features."""
+        table = getattr(self, "_table_", None)
+        return self.n_features_in_ if table is None else table.width
+
+    def _encode_table(self, X, reset=False):
+        """A table's rows for the network: ``(values, unseen)`` (see ``Table.encode``)."""
+        _check_feature_names(self, X, reset=reset)
+        values, unseen = self._table_.encode(X)
+        _check_n_features(self, np.empty((0, len(self._table_.columns))), reset=reset)
+        if values.shape[0] == 0:
+            raise ValueError(
+                "Found array with 0 sample(s) (shape=(0, "
+                f"{len(self._table_.columns)})) while a minimum of 1 is required."
+            )
+        return values, unseen
+
+    def _table_output(self, means):
+        """Decoder means as the user's data: the table's own columns and dtypes."""
+        return means if self._table_ is None else self._table_.decode(means)
+
+    @property
+    def column_kinds_(self):
+        """Each column's treatment (``"numeric"``, ``"binary"``, ``"categorical"``): tables only.
+
+        Returns
+        -------
+        kinds : dict
+            By column name (or position when the training data had no names).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skae import Autoencoder
+        >>> df = pd.DataFrame({"size": [1.0, 2.5, None, 4.0] * 10,
+        ...                    "colour": ["red", "blue", "red", None] * 10})
+        >>> Autoencoder(max_iter=2, random_state=0).fit(df).column_kinds_
+        {'size': 'numeric', 'colour': 'categorical'}
+        """
+        check_is_fitted(self)
+        if self._table_ is None:
+            raise AttributeError(
+                "column_kinds_ exists only for models fitted on a table (mixed column "
+                "types or missing values)."
+            )
+        return self._table_.kinds()
 
     def transform(self, X):
         """Encode ``X``: the code of each row, like ``PCA.transform``.
@@ -605,7 +724,11 @@ class BaseAutoencoder(
         (4, 3)
         """
         X = self._validate_X(X)
-        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype)
+        return self._map_batches(self.module_.encode, X, self.n_components_, self._out_dtype(X))
+
+    def _out_dtype(self, X):
+        """float32 for float32 arrays; float64 otherwise (tables included)."""
+        return np.float64 if self._table_ is not None else X.dtype
 
     def inverse_transform(self, X):
         """Decode codes back to the input space, like ``PCA.inverse_transform``.
@@ -637,6 +760,9 @@ class BaseAutoencoder(
                 f"inverse_transform expects codes of width n_components_="
                 f"{self.n_components_}."
             )
+        if self._table_ is not None:
+            decoded = self._map_batches(self.module_.decode, Z, self._n_inputs(), np.float64)
+            return self._table_output(self._decoded_means(torch.from_numpy(decoded)).numpy())
         return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype)
 
     def reconstruction_error(self, X, per_feature=False):
@@ -667,10 +793,21 @@ class BaseAutoencoder(
         >>> ae.reconstruction_error(X[:3], per_feature=True).shape
         (3, 64)
         """
+        if self._table_ is not None:
+            errors = self._table_column_errors(X)
+            return errors if per_feature else errors.sum(axis=1)
         X = self._validate_X(X)
         if per_feature:
             return self._map_batches(self._squared_residual, X, X.shape[1], np.float64)
         return self._row_errors(X)
+
+    def _table_column_errors(self, X):
+        check_is_fitted(self)
+        values, unseen = self._encode_table(X)
+        means = self._map_batches(
+            lambda xb: self._decoded_means(self.module_(xb).reconstruction),
+            values, values.shape[1], np.float64)
+        return self._table_.column_errors(means, values, unseen)
 
     def score_samples(self, X):
         """Log-likelihood of each row under the autoencoder's density model, in nats.
@@ -709,6 +846,8 @@ class BaseAutoencoder(
         >>> ae.score_samples(X[:3]).shape
         (3,)
         """
+        if self._table_ is not None:
+            return self._table_score_samples(X)
         X = self._validate_X(X)
         density = ResidualCodeDensity(self.residual_variance_, self.code_mean_,
                                       self.code_covariance_, self._trainer_.device,
@@ -719,6 +858,21 @@ class BaseAutoencoder(
             return density(out.reconstruction, xb, out.code)
 
         return self._map_batches(log_density, X, 1, np.float64).ravel()
+
+    def _table_score_samples(self, X):
+        """A table row's log-likelihood: its observed columns' plus its code's (nats)."""
+        check_is_fitted(self)
+        values, unseen = self._encode_table(X)
+        table, device = self._table_, self._trainer_.device
+        density = TableDensity(table, self.residual_variance_, self.code_mean_,
+                               self.code_covariance_, device, self.residual_likelihood)
+
+        def log_density(xb):
+            out = self.module_(xb)
+            return density(out.reconstruction, xb, out.code)
+
+        scores = self._map_batches(log_density, values, 1, np.float64).ravel()
+        return scores + unseen.sum(axis=1) * table.unseen_log_probability()
 
     def score(self, X, y=None):
         """Mean of ``score_samples(X)``: higher means a better model of ``X``.
@@ -828,7 +982,11 @@ def _check_finite(tensor, source):
     if torch.isfinite(tensor.sum()) or torch.isfinite(tensor).all():
         return tensor
     if np.isnan(source).any():
-        raise ValueError("Input X contains NaN.")
+        raise ValueError(
+            "Input X contains NaN, but this model was fitted on data without missing "
+            "values. Fit it on data with missing values (they are then left out of the "
+            "loss and of the scores), or impute first (e.g. skae.AutoencoderImputer)."
+        )
     if np.isinf(source).any():
         raise ValueError("Input X contains infinity.")
     raise ValueError(

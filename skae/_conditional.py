@@ -116,6 +116,7 @@ class ConditionalVAE(VAE):
         device="auto",
         random_state=None,
         verbose=0,
+        categorical_features="from_dtype",
     ):
         store_parameters(self, locals())
 

@@ -110,6 +110,7 @@ class ContractiveAutoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
         residual_likelihood="gaussian",
+        categorical_features="from_dtype",
     ):
         store_parameters(self, locals())
 

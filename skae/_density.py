@@ -15,10 +15,12 @@ import torch
 from sklearn.covariance import ledoit_wolf
 
 from ._losses import gaussian_log_likelihood
+from ._tabular import TableLikelihood
 
 __all__ = [
     "RESIDUAL_LIKELIHOODS",
     "ResidualCodeDensity",
+    "TableDensity",
     "cauchy_log_likelihood",
     "code_distribution",
     "residual_variance",
@@ -96,3 +98,44 @@ def cauchy_log_likelihood(squared_residual, variance):
     """Log-density of residuals under independent Cauchy laws of scale ``sqrt(variance_d)``."""
     log_norm = 0.5 * torch.log(variance).sum() + variance.numel() * math.log(math.pi)
     return -(torch.log1p(squared_residual / variance).sum(dim=1) + log_norm)
+
+
+class TableDensity(ResidualCodeDensity):
+    """Log-density of table rows over their observed columns, plus the code term.
+
+    Numeric columns: the standardised residual under the residual law (as
+    :class:`ResidualCodeDensity`, Gaussian or Cauchy with the training
+    residual variances), minus ``log(scale)`` so the density is in the
+    column's own units; binary and categorical columns: the log-probability
+    the decoder gives the observed value. Missing entries are left out.
+    """
+
+    def __init__(self, table, residual_variance, code_mean, code_covariance, device,
+                 residual="gaussian"):
+        super().__init__(residual_variance, code_mean, code_covariance, device, residual)
+        self.likelihood = TableLikelihood(table)
+        self.n_numeric = table.n_numeric
+        self.log_scale = torch.as_tensor(table.log_scale(), dtype=torch.float64,
+                                         device=device)
+
+    def __call__(self, reconstruction, x, code):
+        k = self.n_numeric
+        whitened = (code.double() - self.mean) @ self.whitener
+        total = self.constant - 0.5 * whitened.square().sum(dim=1)
+        if k:
+            values = x[:, :k]
+            observed = ~torch.isnan(values)
+            squared = torch.where(observed, reconstruction[:, :k] - values, 0.0).square()
+            variance = self.variance
+            if self.residual == "cauchy":
+                per_entry = -(torch.log1p(squared / variance) + 0.5 * torch.log(variance)
+                              + math.log(math.pi))
+            else:
+                per_entry = -0.5 * (squared / variance + torch.log(2 * math.pi * variance))
+            per_entry = per_entry.double() - self.log_scale
+            total = total + torch.where(observed, per_entry, 0.0).sum(dim=1)
+        if x.shape[1] > k:
+            others = x.clone()
+            others[:, :k] = float("nan")
+            total = total + self.likelihood.log_density(reconstruction, others).double()
+        return total

@@ -93,7 +93,20 @@ default="adam"
         corruption, through generators local to this estimator (torch's global
         generator is never seeded). Pass an int for reproducible results.
     verbose : int, default=0
-        Print one line of losses per epoch when positive."""
+        Print one line of losses per epoch when positive.
+    categorical_features : "from_dtype", array-like of str or int, bool mask or \
+None, default="from_dtype"
+        For tables (see the user guide, "Real tables"): which columns are
+        categorical. A pandas DataFrame with a non-numeric column, or any data
+        with missing values, is modelled column by column: numeric columns
+        standardised inside the estimator with a Gaussian head, bool columns
+        with a Bernoulli head, categorical ones one-hot with a softmax head;
+        missing entries are left out of the loss and of the scores.
+        ``"from_dtype"`` (or None) takes categorical, string and object
+        columns as categorical; names, indices or a mask mark the
+        categorical columns explicitly (the others must be numeric or
+        bool). Numeric arrays without missing values are modelled as they
+        are, and this parameter does not apply to them."""
 
 RESIDUAL_PARAMETERS = """\
     residual_likelihood : {"gaussian", "cauchy"}, default="gaussian"
@@ -125,7 +138,10 @@ COMMON_ATTRIBUTES = """\
         epoch (higher is better, as in scikit-learn's ``MLPRegressor``).
     best_validation_score_ : float
         Only with ``early_stopping=True``: the best of ``validation_scores_``,
-        whose weights the estimator keeps."""
+        whose weights the estimator keeps.
+    column_kinds_ : dict
+        Only for tables: each column's treatment, ``"numeric"``, ``"binary"``
+        or ``"categorical"``, by column name (position without names)."""
 
 RESIDUAL_ATTRIBUTES = """\
     residual_variance_ : ndarray of shape (n_features_in,)

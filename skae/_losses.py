@@ -87,7 +87,18 @@ class ReconstructionLoss(nn.Module):
     target.
     """
 
+    #: A decoder likelihood replacing the squared error (a table's columns), or None.
+    likelihood = None
+
+    def use_likelihood(self, likelihood):
+        """Score reconstructions by ``-likelihood.log_density`` (in nats) instead of
+        the squared error: a table's Gaussian, Bernoulli and softmax heads, with
+        missing entries left out."""
+        self.likelihood = likelihood
+
     def forward(self, output, target, context=None):
+        if self.likelihood is not None:
+            return -self.likelihood.log_density(output.reconstruction, target).mean()
         return squared_error(output.reconstruction, target).mean()
 
 
@@ -327,6 +338,9 @@ class VAELoss(nn.Module):
         super().__init__()
         self.beta = float(beta)
         self.divergence = gaussian_kl if divergence is None else divergence
+
+    def use_likelihood(self, likelihood):
+        """Nothing to do: the VAE's module carries its likelihood (``module.likelihood``)."""
 
     def forward(self, output, target, context=None):
         mean, log_var = output.code, output.log_var

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ._likelihoods import LIKELIHOODS
+from ._tabular import fill_missing
 
 __all__ = [
     "ACTIVATIONS",
@@ -219,7 +220,12 @@ class AutoencoderModule(nn.Module):
         # A user's modules among the parts: initialisation leaves them alone.
         self.user_parts = tuple(user_parts)
 
+    #: Set on models of tables: missing entries (NaN) enter the network as 0.
+    fills_missing = False
+
     def encode(self, x, c=None):
+        if self.fills_missing:
+            x = fill_missing(x)
         return self.encoder(x)
 
     def decode(self, code, c=None):
@@ -366,8 +372,13 @@ class VAEModule(nn.Module):
             std = 1.0 if decoder_std is None else float(decoder_std)
             self.register_buffer("log_std", torch.full((n_features,), math.log(std)))
 
+    #: Set on models of tables: missing entries (NaN) enter the network as 0.
+    fills_missing = False
+
     def posterior(self, x, c=None):
         """Mean and log-variance of ``q(z | x)`` (``q(z | x, c)`` with a condition)."""
+        if self.fills_missing:
+            x = fill_missing(x)
         h = self.front(x)
         if c is not None:
             h = torch.cat([h, c], dim=-1)

@@ -30,6 +30,7 @@ from skorch.utils import to_tensor
 
 from . import _parallel
 from ._losses import ObjectiveContext
+from ._tabular import fill_missing
 from ._warnings import user_stacklevel
 
 __all__ = [
@@ -315,6 +316,10 @@ class AutoencoderNet(NeuralNet):
         inputs = target
         if self.corruption_ is not None:
             inputs = self.corruption_(target, self.noise_generator_)
+        if getattr(self.module_, "fills_missing", False):
+            # A table's missing entries: 0 in what the network (and a penalty on
+            # its Jacobian) sees; NaN in the target, which the loss leaves out.
+            inputs = fill_missing(inputs)
         # DistributedDataParallel (under data_parallel) averages the gradients.
         module = self.module_ if self.parallel_ is None else self.parallel_.module
         output = _call(module, inputs, condition)
@@ -337,7 +342,9 @@ class AutoencoderNet(NeuralNet):
         first epoch)."""
         with torch.no_grad():
             output = _call(self.module_, target, condition)
-            errors = (output.reconstruction - target).square().flatten(1).sum(1)
+            # Missing entries of a table (NaN in the target) count 0.
+            errors = torch.nan_to_num(
+                (output.reconstruction - target).square().flatten(1), nan=0.0).sum(1)
         self.epoch_errors_.append(errors)
         if self.trim_threshold_ is None:
             return target, condition

@@ -121,6 +121,7 @@ class SparseAutoencoder(BaseAutoencoder):
         random_state=None,
         verbose=0,
         residual_likelihood="gaussian",
+        categorical_features="from_dtype",
     ):
         store_parameters(self, locals())
 

@@ -4,6 +4,7 @@ import zlib
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -13,6 +14,7 @@ from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._losses import VAELoss, importance_weighted_bound
+from ._tabular import TableLikelihood
 
 __all__ = ["VAE"]
 
@@ -131,17 +133,33 @@ class VAE(BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        categorical_features="from_dtype",
     ):
         store_parameters(self, locals())
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X):
+        if self._table_ is not None:
+            if self.likelihood != "gaussian":
+                raise ValueError(
+                    f"likelihood={self.likelihood!r} applies to numeric arrays; a table's "
+                    "columns get their own likelihoods (Gaussian for numeric columns, "
+                    "Bernoulli for bool ones, softmax for categorical ones). Use the "
+                    "default likelihood='gaussian' with tables."
+                )
+            return
         LIKELIHOODS[self.likelihood].check(X)
 
     def _build_module(self, n_features):
-        return self._architecture(n_features).vae(
+        module = self._architecture(n_features).vae(
             self.likelihood, self.decoder_std, n_classes=self._condition_width()
         )
+        if self._table_ is not None:
+            module.likelihood = TableLikelihood(self._table_)
+        return module
+
+    def _decoded_means(self, reconstruction):
+        return reconstruction  # the module's decode gives the likelihood's mean
 
     def _module_kind(self):
         # The decoder's input width (code + one-hot label) is checked when the
@@ -266,7 +284,7 @@ class VAE(BaseAutoencoder):
             c = None if condition is None else condition.to(device)
             mean = module.decode(z.to(device), c).cpu()
         mean = self._observation_noise(mean, generator) if noise else mean
-        return mean.double().numpy()
+        return self._table_output(mean.double().numpy())
 
     def _observation_noise(self, mean, generator):
         """A draw from ``p(x | z)`` given its mean: 0/1 for Bernoulli, mean + std * eps."""
@@ -306,8 +324,21 @@ class VAE(BaseAutoencoder):
         check_is_fitted(self)
         if not isinstance(n_steps, Integral) or n_steps < 2:
             raise ValueError(f"n_steps must be an integer of at least 2, got {n_steps!r}.")
-        ends = np.vstack([check_array(np.atleast_2d(x)) for x in (x_start, x_end)])
-        z_start, z_end = self.transform(ends.astype(np.float64), *labels)
+        if self._table_ is not None:
+            ends = pd.concat([_table_row(x) for x in (x_start, x_end)], ignore_index=True)
+        else:
+            ends = np.vstack([check_array(np.atleast_2d(x)) for x in (x_start, x_end)])
+            ends = ends.astype(np.float64)
+        z_start, z_end = self.transform(ends, *labels)
         t = np.linspace(0.0, 1.0, n_steps)[:, None]
         return self.inverse_transform((1 - t) * z_start + t * z_end, *labels)
 
+
+
+def _table_row(x):
+    """One row of a table (a DataFrame row, a Series or a sequence) as a DataFrame."""
+    if isinstance(x, pd.DataFrame):
+        return x
+    if isinstance(x, pd.Series):
+        return x.to_frame().T
+    return pd.DataFrame([list(x)])
