@@ -97,6 +97,9 @@ class BaseAutoencoder(
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
+    #: The fitted table (mixed types, missing values), or None: numeric arrays.
+    _table_ = None
+
     #: Whether ``n_components >= n_features`` is meaningful (regularised
     #: variants); a plain autoencoder warns that it can learn the identity.
     _overcomplete_ok = True
@@ -389,14 +392,14 @@ class BaseAutoencoder(
         with torch.random.fork_rng(devices=[]):
             module = self._build_module(n_features)
         init_parameters(module, torch.Generator().manual_seed(init_seed))
-        if getattr(self, "_table_", None) is not None:
+        if self._table_ is not None:
             module.fills_missing = True  # missing entries enter the network as 0
         return module
 
     def _criterion(self):
         """The objective; a table's reconstruction term is its columns' likelihood."""
         criterion = self._build_criterion()
-        if getattr(self, "_table_", None) is not None:
+        if self._table_ is not None:
             criterion.use_likelihood(TableLikelihood(self._table_))
         return criterion
 
@@ -656,8 +659,7 @@ class BaseAutoencoder(
     # ------------------------------------------------------------------ tables
     def _n_inputs(self):
         """The network's input width: the encoded table's, or the number of features."""
-        table = getattr(self, "_table_", None)
-        return self.n_features_in_ if table is None else table.width
+        return self.n_features_in_ if self._table_ is None else self._table_.width
 
     def _encode_table(self, X, reset=False):
         """A table's rows for the network: ``(values, unseen)`` (see ``Table.encode``)."""

@@ -13,6 +13,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
+from ._base import BaseAutoencoder
+from ._tabular import Table, is_table
 
 __all__ = ["OutlierDetector"]
 
@@ -186,6 +188,11 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                             allow_nd=True, ensure_all_finite=False, ensure_min_samples=0,
                             ensure_min_features=0)
         n_samples = X.shape[0] if X.ndim else 0
+        if (self.estimator is None or isinstance(self.estimator, BaseAutoencoder)) \
+                and is_table(X):
+            # Members see subsamples: the table's problems (an all-missing
+            # column, thousands of categories) are judged on all the rows.
+            Table.learn(X, getattr(self.estimator, "categorical_features", "from_dtype"))
         rng = check_random_state(self.random_state)
         n_rows = self._n_rows(n_samples)
         members, subsets = [], []

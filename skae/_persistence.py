@@ -23,6 +23,7 @@ from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._tabular import Table
 from ._version import __version__
 from ._warnings import user_stacklevel
 
@@ -238,7 +239,7 @@ def _describe(estimator, prefix, tensors, registry):
         if corruption is not None:
             for key, value in corruption.state_dict().items():
                 tensors[f"{prefix}corruption.{key}"] = value.detach().cpu().contiguous()
-    return {
+    record = {
         "class": name,
         "params": params,
         "attributes": attributes,
@@ -246,6 +247,10 @@ def _describe(estimator, prefix, tensors, registry):
         "children": children,
         "has_net": trained,
     }
+    table = getattr(estimator, "_table_", None)
+    if table is not None:  # a table's columns: names, treatments, categories, scales
+        record["table"] = table.to_dict()
+    return record
 
 
 def _encode_param(owner, key, value, registry):
@@ -347,6 +352,8 @@ def _rebuild(record, prefix, tensors, registry, device):
             ])
         else:
             setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
+    if "table" in record:
+        estimator._table_ = Table.from_dict(record["table"])
     if record["has_net"]:
         estimator._trainer_ = estimator._restore_trainer(
             _state(tensors, f"{prefix}module."),

@@ -60,7 +60,8 @@ def is_table(X):
         if values.dtype.kind in "fc":
             return bool(np.isnan(values).any())
         if values.dtype == object and values.ndim == 2:
-            return bool(pd.isna(values).any())
+            return bool(pd.isna(values).any()) or any(
+                isinstance(v, str) for v in values.ravel())
     return False
 
 
@@ -421,6 +422,14 @@ def _column_kinds(frame, categorical_features):
     kinds = []
     for name in names:
         series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series.dtype) or \
+                pd.api.types.is_timedelta64_dtype(series.dtype) or \
+                isinstance(series.dtype, pd.PeriodDtype):
+            raise TypeError(
+                f"Column {name!r} has dtype {series.dtype}, which is not supported: skae "
+                "models numeric, bool and categorical columns. Turn dates into numbers "
+                "(e.g. day of year, hour) or drop the column."
+            )
         if marked is not None:
             kinds.append("categorical" if name in marked else _numeric_or_binary(series, name))
             continue
