@@ -9,6 +9,7 @@ from ._autoencoder import Autoencoder
 from ._conditional import ConditionalVAE
 from ._contractive import ContractiveAutoencoder
 from ._denoising import DenoisingAutoencoder
+from ._imputer import AutoencoderImputer
 from ._outlier import OutlierDetector
 from ._parallel import DataParallelContext, data_parallel
 from ._persistence import load, save
@@ -18,6 +19,7 @@ from ._version import __version__
 
 __all__ = [
     "Autoencoder",
+    "AutoencoderImputer",
     "ConditionalVAE",
     "ContractiveAutoencoder",
     "DataParallelContext",

@@ -259,7 +259,7 @@ class BaseAutoencoder(
         """
         if reset:
             self._table_ = None
-            if is_table(X):
+            if is_table(X) or getattr(self, "_always_table", False):
                 self._table_ = Table.learn(X, self.categorical_features)
         if self._table_ is not None:
             X = self._encode_table(X, reset)[0]
@@ -664,7 +664,7 @@ class BaseAutoencoder(
     def _encode_table(self, X, reset=False):
         """A table's rows for the network: ``(values, unseen)`` (see ``Table.encode``)."""
         _check_feature_names(self, X, reset=reset)
-        values, unseen = self._table_.encode(X)
+        values, unseen = self._table_.encode(X, type(self).__name__)
         _check_n_features(self, np.empty((0, len(self._table_.columns))), reset=reset)
         if values.shape[0] == 0:
             raise ValueError(
@@ -672,6 +672,16 @@ class BaseAutoencoder(
                 f"{len(self._table_.columns)})) while a minimum of 1 is required."
             )
         return values, unseen
+
+    def _scored_rows(self, X):
+        """Validated rows and each row's log-probability of its unseen categories
+        (0 for arrays): a table's new category counts as one of probability
+        ``1 / (n_rows + 1)``."""
+        if self._table_ is None:
+            return self._validate_X(X), 0.0
+        check_is_fitted(self)
+        values, unseen = self._encode_table(X)
+        return values, unseen.sum(axis=1) * self._table_.unseen_log_probability()
 
     def _table_output(self, means):
         """Decoder means as the user's data: the table's own columns and dtypes."""
@@ -863,18 +873,16 @@ class BaseAutoencoder(
 
     def _table_score_samples(self, X):
         """A table row's log-likelihood: its observed columns' plus its code's (nats)."""
-        check_is_fitted(self)
-        values, unseen = self._encode_table(X)
-        table, device = self._table_, self._trainer_.device
-        density = TableDensity(table, self.residual_variance_, self.code_mean_,
-                               self.code_covariance_, device, self.residual_likelihood)
+        values, unseen = self._scored_rows(X)
+        density = TableDensity(self._table_, self.residual_variance_, self.code_mean_,
+                               self.code_covariance_, self._trainer_.device,
+                               self.residual_likelihood)
 
         def log_density(xb):
             out = self.module_(xb)
             return density(out.reconstruction, xb, out.code)
 
-        scores = self._map_batches(log_density, values, 1, np.float64).ravel()
-        return scores + unseen.sum(axis=1) * table.unseen_log_probability()
+        return self._map_batches(log_density, values, 1, np.float64).ravel() + unseen
 
     def score(self, X, y=None):
         """Mean of ``score_samples(X)``: higher means a better model of ``X``.
@@ -962,6 +970,8 @@ class BaseAutoencoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # Missing values make a table: left out of the loss and the scores.
+        tags.input_tags.allow_nan = True
         return tags
 
 

@@ -239,14 +239,14 @@ class ConditionalVAE(VAE):
                 f"expects codes of width n_components_={self.n_components_}."
             )
         if y is not None:
-            return self._decode(Z, self._one_hot(y, len(Z)))
+            return self._table_output(self._decode(Z, self._one_hot(y, len(Z))))
         _check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
         means = sum(prior * self._decode(Z, self._one_hot(label, len(Z)))
                     for prior, label in zip(self.class_prior_, self.classes_))
-        return means.astype(Z.dtype, copy=False)
+        return self._table_output(means.astype(Z.dtype, copy=False))
 
     def _decode(self, Z, C):
-        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype, C=C)
+        return self._map_batches(self.module_.decode, Z, self._n_inputs(), Z.dtype, C=C)
 
     def reconstruction_error(self, X, y=None, per_feature=False):
         """Squared error of ``inverse_transform(transform(X, y), y)``.
@@ -275,6 +275,8 @@ class ConditionalVAE(VAE):
         >>> cvae.reconstruction_error(X[:3] / 16, y[:3]).shape
         (3,)
         """
+        if self._table_ is not None:
+            return self._table_errors(X, y, per_feature)
         X = self._validate_X(X)
         module = self.module_
         if y is not None:
@@ -298,6 +300,26 @@ class ConditionalVAE(VAE):
         )
         squared = (np.asarray(X, dtype=np.float64) - reconstruction) ** 2
         return squared if per_feature else squared.sum(axis=1)
+
+    def _table_errors(self, X, y, per_feature):
+        """A table's per-column errors (see ``Table.column_errors``) given ``y`` or
+        averaged over the classes with the weights ``p(y | x)``."""
+        check_is_fitted(self)
+        values, unseen = self._encode_table(X)
+        module, width = self.module_, self._n_inputs()
+
+        def means(labels):
+            return self._map_batches(lambda rows, c: module(rows, c).reconstruction, values,
+                                     width, np.float64, C=labels)
+
+        if y is not None:
+            reconstruction = means(self._one_hot(y, len(values)))
+        else:
+            weights = self._class_posterior(values)
+            reconstruction = sum(weights[:, [k]] * means(self._one_hot(label, len(values)))
+                                 for k, label in enumerate(self.classes_))
+        errors = self._table_.column_errors(reconstruction, values, unseen)
+        return errors if per_feature else errors.sum(axis=1)
 
     def score_samples(self, X, y=None):
         """Importance-weighted bound on ``log p(x | y)``, or on ``log p(x)`` without ``y``.
@@ -329,10 +351,10 @@ class ConditionalVAE(VAE):
         >>> given.shape, marginal.shape
         ((3,), (3,))
         """
-        X = self._validate_X(X)
+        X, unseen = self._scored_rows(X)
         if y is not None:
-            return self._bound(X, self._one_hot(y, len(X)))
-        return logsumexp(self._log_joint(X), axis=1)
+            return self._bound(X, self._one_hot(y, len(X))) + unseen
+        return logsumexp(self._log_joint(X), axis=1) + unseen
 
     def score(self, X, y=None):
         """Mean of ``score_samples(X, y)``.

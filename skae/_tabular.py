@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from sklearn.utils import check_array
 
 __all__ = ["Table", "TableLikelihood", "fill_missing", "is_table"]
 
@@ -144,7 +145,8 @@ class Table:
             if len(observed) == 0:
                 raise ValueError(
                     f"Column {name!r} has no observed value in the training data (all "
-                    "missing): nothing can be learned about it. Drop it before fitting."
+                    "missing: NaN, None or NA): nothing can be learned about it. Drop it "
+                    "before fitting."
                 )
             column = Column(name=name, kind=kind, dtype=str(series.dtype))
             if kind == "numeric":
@@ -186,7 +188,7 @@ class Table:
         return cls(columns, len(frame), names_seen, isinstance(X, pd.DataFrame))
 
     # ---------------------------------------------------------------- encoding
-    def encode(self, X):
+    def encode(self, X, owner="the estimator"):
         """Rows as the network sees them: ``(values, unseen)``.
 
         ``values`` is a float32 array of shape (n_samples, width) with NaN at
@@ -197,8 +199,8 @@ class Table:
         frame, _ = _as_frame(X)
         if frame.shape[1] != len(self.columns):
             raise ValueError(
-                f"X has {frame.shape[1]} columns, but the estimator was fitted on a "
-                f"table of {len(self.columns)}."
+                f"X has {frame.shape[1]} features, but {owner} is expecting "
+                f"{len(self.columns)} features as input."
             )
         if self.names_seen and isinstance(X, pd.DataFrame):
             frame = frame[[c.name for c in self.columns]] if set(
@@ -371,24 +373,16 @@ class TableLikelihood:
 # ---------------------------------------------------------------- helpers
 def _as_frame(X):
     if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            check_array(X.to_numpy(dtype=object), dtype=None, ensure_all_finite=False)
         return X, all(isinstance(c, str) for c in X.columns)
-    if isinstance(X, pd.Series):
-        raise ValueError("Expected a 2-D table, got a pandas Series; use series.to_frame().")
-    values = np.asarray(X, dtype=object if not _is_numeric_array(X) else None)
-    if values.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {values.ndim}D array instead. Reshape your data "
-            "with array.reshape(-1, 1) for a single feature or array.reshape(1, -1) for "
-            "a single sample."
-        )
+    # scikit-learn's checks and messages: 2-D, dense, not complex, not empty.
+    values = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+    if values.dtype == object and not any(isinstance(v, str) for v in values.ravel()):
+        # Objects but no text: numbers (or a clear error for anything else).
+        values = check_array(values, dtype=np.float64, ensure_all_finite=False,
+                             input_name="X")
     return pd.DataFrame(values), False
-
-
-def _is_numeric_array(X):
-    try:
-        return np.asarray(X).dtype.kind in "biuf"
-    except (TypeError, ValueError):
-        return False
 
 
 def _column_kinds(frame, categorical_features):

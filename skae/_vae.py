@@ -209,7 +209,8 @@ class VAE(BaseAutoencoder):
         >>> vae.score_samples(X[:3]).shape
         (3,)
         """
-        return self._bound(self._validate_X(X))
+        X, unseen = self._scored_rows(X)
+        return self._bound(X) + unseen
 
     def _bound(self, X, C=None):
         """The importance-weighted bound for rows ``X`` (given their condition ``C``)."""

@@ -196,11 +196,11 @@ def test_mismatched_feature_names_are_rejected(estimator, tabular):
 @pytest.mark.parametrize(
     "bad, message",
     [
-        (np.full((20, 3), np.nan), "NaN"),
+        (np.full((20, 3), np.nan), "no observed value .*NaN"),
         (np.full((20, 3), np.inf), "infinity"),
         (np.empty((0, 3)), "0 sample"),
         (np.zeros((20, 3, 2)), "3"),
-        (np.array([["a", "b"], ["c", "d"]], dtype=object), "a"),
+        (np.array([["a", 1], [2, "d"]], dtype=object), "mixed Python types"),
         (sp.random(20, 3, density=0.5, format="csr", random_state=0), "[Ss]parse"),
         (np.full((20, 3), 1e39), "float32"),
     ],

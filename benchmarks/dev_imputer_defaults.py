@@ -1,0 +1,128 @@
+"""Choose AutoencoderImputer's defaults on development data (not the benchmark sets).
+
+scikit-learn's bundled numeric tables (breast cancer, wine, diabetes, digits)
+are standardised and 20% of their entries removed at random (MCAR); each
+candidate imputes them and is scored by the RMSE on the removed entries
+(standardised units), beside SimpleImputer, KNNImputer and IterativeImputer.
+Prints a table and writes ``results/dev_imputer_defaults.json``.
+
+    python benchmarks/dev_imputer_defaults.py [--seeds 0 1]
+"""
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoencoderImputer, DenoisingAutoencoder
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def dev_sets():
+    digits = load_digits().data
+    digits = digits[:, digits.std(axis=0) > 0]
+    return {
+        "breast_cancer": load_breast_cancer().data,
+        "wine": load_wine().data,
+        "diabetes": load_diabetes().data,
+        "digits": digits,
+    }
+
+
+def punch(X, fraction, seed):
+    rng = np.random.default_rng(seed)
+    holes = rng.random(X.shape) < fraction
+    # Keep at least one observed entry per row.
+    empty = holes.all(axis=1)
+    holes[empty, rng.integers(0, X.shape[1], size=empty.sum())] = False
+    X_missing = X.copy()
+    X_missing[holes] = np.nan
+    return X_missing, holes
+
+
+def dae(n_components=None, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,
+        refinements=1):
+    def make(n_rows, n_columns, seed):
+        batches = max(1, -(-n_rows // batch))
+        estimator = DenoisingAutoencoder(
+            n_components=n_components or max(2, n_columns // 2), hidden_layer_sizes=hidden,
+            noise="masking", noise_level=level, batch_size=batch,
+            max_iter=int(np.clip(steps // batches, 30, 300)), learning_rate_init=lr)
+        return AutoencoderImputer(estimator, n_refinements=refinements, random_state=seed)
+    return make
+
+
+CANDIDATES = {
+    "SimpleImputer (mean)": lambda n, d, s: SimpleImputer(),
+    "KNNImputer": lambda n, d, s: KNNImputer(),
+    "IterativeImputer": lambda n, d, s: IterativeImputer(random_state=s),
+    "skae default": lambda n, d, s: AutoencoderImputer(random_state=s),
+}
+
+
+def candidates(grid):
+    out = dict(CANDIDATES)
+    if grid:
+        for refinements in (0, 1, 3):
+            out[f"DAE refinements={refinements}"] = dae(refinements=refinements)
+        for level in (0.1, 0.3, 0.5):
+            out[f"DAE level={level}"] = dae(level=level)
+        out["DAE hidden=(64,)"] = dae(hidden=(64,))
+        out["DAE hidden=(256, 128)"] = dae(hidden=(256, 128))
+        out["DAE steps=3000"] = dae(steps=3000)
+        out["DAE steps=12000"] = dae(steps=12000)
+        out["DAE code d"] = dae(n_components=10**9)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--fraction", type=float, default=0.2)
+    parser.add_argument("--grid", action="store_true", help="also the candidate settings")
+    parser.add_argument("--out", default=str(RESULTS / "dev_imputer_defaults.json"))
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    rows = []
+    for name, raw in dev_sets().items():
+        X = StandardScaler().fit_transform(raw)
+        for seed in args.seeds:
+            X_missing, holes = punch(X, args.fraction, seed)
+            for label, make in candidates(args.grid).items():
+                imputer = make(*X.shape, seed)
+                if label == "DAE code d":
+                    imputer.estimator.set_params(n_components=X.shape[1])
+                start = time.perf_counter()
+                filled = imputer.fit_transform(X_missing)
+                seconds = time.perf_counter() - start
+                rmse = float(np.sqrt(np.mean((filled[holes] - X[holes]) ** 2)))
+                rows.append(dict(data=name, seed=seed, imputer=label, rmse=rmse,
+                                 seconds=seconds))
+                print(f"{name:14s} {seed} {label:28s} RMSE {rmse:.4f} {seconds:6.2f} s",
+                      flush=True)
+    labels = list(dict.fromkeys(r["imputer"] for r in rows))
+    names = list(dict.fromkeys(r["data"] for r in rows))
+    print(f"\n{'imputer':28s} " + " ".join(f"{n:>13s}" for n in names) + "    mean  time")
+    summary = {}
+    for label in labels:
+        per = [np.mean([r["rmse"] for r in rows if r["imputer"] == label and r["data"] == n])
+               for n in names]
+        secs = np.mean([r["seconds"] for r in rows if r["imputer"] == label])
+        summary[label] = dict(rmse=dict(zip(names, per)), mean=float(np.mean(per)),
+                              seconds=float(secs))
+        print(f"{label:28s} " + " ".join(f"{v:13.4f}" for v in per)
+              + f"  {np.mean(per):.4f} {secs:5.2f}")
+    Path(args.out).parent.mkdir(exist_ok=True)
+    Path(args.out).write_text(json.dumps(dict(rows=rows, summary=summary), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Missing-value imputation from an autoencoder's reconstruction."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils import check_array
+from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+
+from ._base import BaseAutoencoder
+from ._denoising import DenoisingAutoencoder
+from ._tabular import is_table
+
+__all__ = ["AutoencoderImputer"]
+
+
+class AutoencoderImputer(TransformerMixin, BaseEstimator):
+    """Fill missing entries with an autoencoder's reconstruction of each row.
+
+    A drop-in alternative to :class:`~sklearn.impute.IterativeImputer` and
+    :class:`~sklearn.impute.KNNImputer` for numeric arrays and for pandas
+    DataFrames with numeric, bool and categorical columns. ``fit`` trains a
+    denoising autoencoder on the observed entries only (missing entries are
+    left out of its loss, see the user guide, "Real tables"); ``transform``
+    reconstructs each row from what is observed and writes the
+    reconstruction into the holes: the decoder mean for numeric columns, the
+    most probable value for bool and categorical ones. Observed entries are
+    returned unchanged. ``n_refinements`` more passes feed the filled rows
+    back through the network, each refining the holes from the others'
+    latest estimates.
+
+    Parameters
+    ----------
+    estimator : skae estimator or None, default=None
+        The autoencoder to train (any of skae's, e.g.
+        ``VAE(n_components=4)``); it is cloned, and always models its data as
+        a table. None uses ``DenoisingAutoencoder(n_components=...,
+        hidden_layer_sizes=(128,), noise="masking", noise_level=0.2,
+        batch_size=64, max_iter=...)``, with a code of ``max(2, n_columns //
+        2)`` and about 6,000 gradient steps (at least 30 and at most 300
+        epochs), chosen on development data (scikit-learn's bundled tables
+        with holes punched at random; see ``benchmarks/dev_imputer_defaults.py``).
+    n_refinements : int, default=1
+        Extra passes of the filled rows through the network at ``transform``.
+        0 fills each hole from the observed entries of its row alone.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default estimator (or sets ``random_state`` of the one
+        given).
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted autoencoder.
+    n_features_in_ : int
+        Number of columns seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in,)
+        Names of columns seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.impute.IterativeImputer : Imputation by regressing each column on the others.
+    sklearn.impute.KNNImputer : Imputation from the nearest complete rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import AutoencoderImputer
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)) @ [[1.0, 2.0, -1.0], [0.5, -1.0, 1.0]]
+    >>> holes = X.copy()
+    >>> holes[::7, 1] = np.nan
+    >>> filled = AutoencoderImputer(random_state=0).fit_transform(holes)
+    >>> bool(np.isnan(filled).any())
+    False
+    >>> bool(np.array_equal(filled[~np.isnan(holes)], holes[~np.isnan(holes)]))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "n_refinements": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator=None, *, n_refinements=1, random_state=None):
+        self.estimator = estimator
+        self.n_refinements = n_refinements
+        self.random_state = random_state
+
+    def _default_estimator(self, n_rows, n_columns):
+        batches = max(1, -(-n_rows // 64))
+        return DenoisingAutoencoder(
+            n_components=max(2, n_columns // 2),
+            hidden_layer_sizes=(128,),
+            noise="masking",
+            noise_level=0.2,
+            batch_size=64,
+            max_iter=int(np.clip(6000 // batches, 30, 300)),
+        )
+
+    def fit(self, X, y=None):
+        """Train the autoencoder on the observed entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or pandas DataFrame of shape (n_samples, n_features)
+            Data with missing values (NaN, None, ``pd.NA``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import AutoencoderImputer
+        >>> X = np.random.default_rng(0).normal(size=(100, 3))
+        >>> X[::5, 0] = np.nan
+        >>> AutoencoderImputer(random_state=0).fit(X).n_features_in_
+        3
+        """
+        self._validate_params()
+        if self.estimator is None:
+            shape = np.shape(X)
+            if len(shape) != 2:
+                raise ValueError(
+                    f"Expected a 2D array or DataFrame, got {len(shape)}D input instead."
+                )
+            estimator = self._default_estimator(*shape)
+        else:
+            estimator = clone(self.estimator)
+            if not isinstance(estimator, BaseAutoencoder):
+                raise TypeError(
+                    "AutoencoderImputer needs one of skae's autoencoders, which leave "
+                    f"missing entries out of their loss; got {type(estimator).__name__}."
+                )
+        if "random_state" in estimator.get_params(deep=False) and self.random_state is not None:
+            estimator.set_params(random_state=self.random_state)
+        estimator._always_table = True
+        self.estimator_ = estimator.fit(X)
+        self.n_features_in_ = estimator.n_features_in_
+        if hasattr(estimator, "feature_names_in_"):
+            self.feature_names_in_ = estimator.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def transform(self, X):
+        """Return ``X`` with every missing entry filled; observed entries unchanged.
+
+        Parameters
+        ----------
+        X : array-like or pandas DataFrame of shape (n_samples, n_features)
+            Data with the columns seen in ``fit``.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features) or DataFrame
+            A float64 array for array input; a DataFrame with the original
+            columns, index and dtypes for a DataFrame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from skae import AutoencoderImputer
+        >>> df = pd.DataFrame({"size": [1.0, 2.0, None, 4.0] * 25,
+        ...                    "colour": ["red", None, "blue", "blue"] * 25})
+        >>> out = AutoencoderImputer(random_state=0).fit(df).transform(df)
+        >>> int(out.isna().sum().sum()), out["colour"].dtype == df["colour"].dtype
+        (0, True)
+        """
+        check_is_fitted(self)
+        model = self.estimator_
+        _check_feature_names(self, X, reset=False)
+        frame = isinstance(X, pd.DataFrame)
+        if frame:
+            current = X.copy()
+            missing = X.isna().to_numpy()
+        else:
+            current = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan",
+                                  copy=True)
+            missing = np.isnan(current)
+        _check_n_features(self, current, reset=False)
+        if not missing.any():
+            model.transform(current)  # validates the columns
+            return current
+        for _ in range(1 + self.n_refinements):
+            reconstruction = model.inverse_transform(model.transform(current))
+            if frame:
+                for j, name in enumerate(current.columns):
+                    holes = missing[:, j]
+                    if holes.any():
+                        column = current[name].copy()
+                        column[holes] = reconstruction.iloc[:, j].to_numpy()[holes]
+                        current[name] = column
+            else:
+                current[missing] = np.asarray(reconstruction, dtype=np.float64)[missing]
+        return current
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
