@@ -48,14 +48,15 @@ def punch(X, fraction, seed):
     return X_missing, holes
 
 
-def dae(n_components=None, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,
-        refinements=1):
+def dae(code=0.5, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,
+        refinements=1, patience=10):
     def make(n_rows, n_columns, seed):
         batches = max(1, -(-n_rows // batch))
         estimator = DenoisingAutoencoder(
-            n_components=n_components or max(2, n_columns // 2), hidden_layer_sizes=hidden,
+            n_components=max(2, int(code * n_columns)), hidden_layer_sizes=hidden,
             noise="masking", noise_level=level, batch_size=batch,
-            max_iter=int(np.clip(steps // batches, 30, 300)), learning_rate_init=lr)
+            max_iter=int(np.clip(steps // batches, 30, 300)), learning_rate_init=lr,
+            n_iter_no_change=patience)
         return AutoencoderImputer(estimator, n_refinements=refinements, random_state=seed)
     return make
 
@@ -77,9 +78,30 @@ def candidates(grid):
             out[f"DAE level={level}"] = dae(level=level)
         out["DAE hidden=(64,)"] = dae(hidden=(64,))
         out["DAE hidden=(256, 128)"] = dae(hidden=(256, 128))
-        out["DAE steps=3000"] = dae(steps=3000)
-        out["DAE steps=12000"] = dae(steps=12000)
-        out["DAE code d"] = dae(n_components=10**9)
+        out["DAE code d"] = dae(code=1.0)
+    if grid == 2:
+        for code in (0.5, 1.0, 2.0):
+            for hidden in ((128,), (256, 128)):
+                for level in (0.1, 0.2):
+                    out[f"DAE r0 code {code}d {hidden} level {level}"] = dae(
+                        code=code, hidden=hidden, level=level, refinements=0)
+    if grid == 3:
+        for refinements in (0, 1):
+            out[f"DAE r{refinements} code d (256, 128)"] = dae(
+                code=1.0, hidden=(256, 128), refinements=refinements)
+        out["DAE r0 code d (256, 256)"] = dae(code=1.0, hidden=(256, 256), refinements=0)
+        out["DAE r0 code d (256, 128) lr 2e-3"] = dae(code=1.0, hidden=(256, 128),
+                                                      refinements=0, lr=2e-3)
+        out["DAE r0 code d (256, 128) batch 32"] = dae(code=1.0, hidden=(256, 128),
+                                                       refinements=0, batch=32)
+        out["DAE r0 code d (256, 128) steps 3000"] = dae(code=1.0, hidden=(256, 128),
+                                                         refinements=0, steps=3000)
+        out["DAE r0 code d/2 (256, 128)"] = dae(code=0.5, hidden=(256, 128), refinements=0)
+    if grid == 2:
+        out["DAE r0 code d (128,) patience 1000"] = dae(code=1.0, refinements=0,
+                                                        patience=1000)
+        out["DAE r0 code d (128,) steps 2000 patience 1000"] = dae(
+            code=1.0, refinements=0, patience=1000, steps=2000)
     return out
 
 
@@ -87,7 +109,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--fraction", type=float, default=0.2)
-    parser.add_argument("--grid", action="store_true", help="also the candidate settings")
+    parser.add_argument("--grid", type=int, default=0,
+                        help="1: the candidate settings; 2: the second round")
     parser.add_argument("--out", default=str(RESULTS / "dev_imputer_defaults.json"))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -98,8 +121,6 @@ def main():
             X_missing, holes = punch(X, args.fraction, seed)
             for label, make in candidates(args.grid).items():
                 imputer = make(*X.shape, seed)
-                if label == "DAE code d":
-                    imputer.estimator.set_params(n_components=X.shape[1])
                 start = time.perf_counter()
                 filled = imputer.fit_transform(X_missing)
                 seconds = time.perf_counter() - start

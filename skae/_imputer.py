@@ -27,9 +27,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     reconstructs each row from what is observed and writes the
     reconstruction into the holes: the decoder mean for numeric columns, the
     most probable value for bool and categorical ones. Observed entries are
-    returned unchanged. ``n_refinements`` more passes feed the filled rows
-    back through the network, each refining the holes from the others'
-    latest estimates.
+    returned unchanged. ``n_refinements`` more passes can feed the filled
+    rows back through the network, each re-estimating the holes from the
+    others' latest estimates; on the development data this made things
+    worse (the network is trained on rows whose holes are blank, not
+    guessed), so the default is none.
 
     Parameters
     ----------
@@ -37,12 +39,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         The autoencoder to train (any of skae's, e.g.
         ``VAE(n_components=4)``); it is cloned, and always models its data as
         a table. None uses ``DenoisingAutoencoder(n_components=...,
-        hidden_layer_sizes=(128,), noise="masking", noise_level=0.2,
-        batch_size=64, max_iter=...)``, with a code of ``max(2, n_columns //
-        2)`` and about 6,000 gradient steps (at least 30 and at most 300
-        epochs), chosen on development data (scikit-learn's bundled tables
-        with holes punched at random; see ``benchmarks/dev_imputer_defaults.py``).
-    n_refinements : int, default=1
+        hidden_layer_sizes=(256, 128), noise="masking", noise_level=0.2,
+        batch_size=64, max_iter=...)``, with a code as wide as the table (at
+        least 2, at most 128) and a budget of about 6,000 gradient steps (at
+        least 30 and at most 300 epochs; the training loss usually stops it
+        earlier), chosen on development data (scikit-learn's bundled tables
+        with holes punched at random; ``benchmarks/dev_imputer_defaults.py``).
+    n_refinements : int, default=0
         Extra passes of the filled rows through the network at ``transform``.
         0 fills each hole from the observed entries of its row alone.
     random_state : int, RandomState instance or None, default=None
@@ -84,16 +87,20 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, n_refinements=1, random_state=None):
+    def __init__(self, estimator=None, *, n_refinements=0, random_state=None):
         self.estimator = estimator
         self.n_refinements = n_refinements
         self.random_state = random_state
 
     def _default_estimator(self, n_rows, n_columns):
+        # Chosen on development data (benchmarks/dev_imputer_defaults.py: four of
+        # scikit-learn's bundled tables, 20% of entries removed at random, 3
+        # seeds): two hidden layers and a code as wide as the table (capped at
+        # the last hidden layer) beat one layer of 128 and a half-width code.
         batches = max(1, -(-n_rows // 64))
         return DenoisingAutoencoder(
-            n_components=max(2, n_columns // 2),
-            hidden_layer_sizes=(128,),
+            n_components=min(max(2, n_columns), 128),
+            hidden_layer_sizes=(256, 128),
             noise="masking",
             noise_level=0.2,
             batch_size=64,
