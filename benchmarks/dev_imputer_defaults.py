@@ -97,6 +97,11 @@ def candidates(grid):
         out["DAE r0 code d (256, 128) steps 3000"] = dae(code=1.0, hidden=(256, 128),
                                                          refinements=0, steps=3000)
         out["DAE r0 code d/2 (256, 128)"] = dae(code=0.5, hidden=(256, 128), refinements=0)
+    if grid == 4:  # faster training: bigger batches, fewer steps
+        for batch, steps, lr in ((256, 1500, 1e-3), (256, 1500, 3e-3), (128, 2000, 2e-3),
+                                 (64, 2000, 1e-3)):
+            out[f"DAE r0 code d (256, 128) batch {batch} steps {steps} lr {lr}"] = dae(
+                code=1.0, hidden=(256, 128), refinements=0, batch=batch, steps=steps, lr=lr)
     if grid == 2:
         out["DAE r0 code d (128,) patience 1000"] = dae(code=1.0, refinements=0,
                                                         patience=1000)

@@ -137,8 +137,10 @@ class BaseAutoencoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data. Computed in float32; NaN, infinite, sparse and
-            non-numeric input is rejected.
+            Training data. Computed in float32. A pandas DataFrame with
+            text, categorical or bool columns, or any data with missing
+            values, is modelled as a table (see ``categorical_features``);
+            infinite and sparse input is rejected.
         y : None
             Ignored; present for API consistency (pipelines, ``GridSearchCV``).
 

@@ -137,5 +137,6 @@ class DenoisingAutoencoder(BaseAutoencoder):
     def _build_corruption(self, X):
         feature_min = feature_max = None
         if self.noise == "salt_and_pepper":
-            feature_min, feature_max = np.min(X, axis=0), np.max(X, axis=0)
+            # nan-aware: a table's missing entries are NaN.
+            feature_min, feature_max = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
         return Corruption(self.noise, self.noise_level, feature_min, feature_max)

@@ -117,6 +117,11 @@ class TableDensity(ResidualCodeDensity):
         self.n_numeric = table.n_numeric
         self.log_scale = torch.as_tensor(table.log_scale(), dtype=torch.float64,
                                          device=device)
+        self.log_columns = torch.as_tensor(table.log_columns(), device=device)
+        self.scale = torch.as_tensor(np.exp(table.log_scale()), dtype=torch.float64,
+                                     device=device)
+        self.center = torch.as_tensor([c.center for c in table.numeric],
+                                      dtype=torch.float64, device=device)
 
     def __call__(self, reconstruction, x, code):
         k = self.n_numeric
@@ -133,6 +138,10 @@ class TableDensity(ResidualCodeDensity):
             else:
                 per_entry = -0.5 * (squared / variance + torch.log(2 * math.pi * variance))
             per_entry = per_entry.double() - self.log_scale
+            if self.log_columns.any():
+                # d log1p(x) / dx = 1 / (1 + x), and log1p(x) = standardised * scale + center.
+                log1p_x = values.double() * self.scale + self.center
+                per_entry = per_entry - torch.where(self.log_columns, log1p_x, 0.0)
             total = total + torch.where(observed, per_entry, 0.0).sum(dim=1)
         if x.shape[1] > k:
             others = x.clone()

@@ -51,7 +51,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         32 units, batches of 64 rows, 40 epochs, ``trim=contamination`` and
         ``residual_likelihood="cauchy"`` (heavy-tailed residuals). It
         works on standardised tabular data: put a ``StandardScaler`` or
-        ``RobustScaler`` before this detector. This default was chosen on
+        ``RobustScaler`` before this detector; a pandas DataFrame with text
+        columns or missing values goes in as it is (the members model it as
+        a table, standardising its numbers themselves; see the user guide,
+        "Real tables"). This default was chosen on
         development data (scikit-learn's bundled tables with a rare class,
         and a synthetic manifold, with anomalies planted in the training
         rows), not on the benchmark's labels; see the user guide.
@@ -380,7 +383,11 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             One line per (row, rank): ``row`` (the position in ``X``, or its
             index label for a DataFrame), ``rank`` (1 = largest), ``feature``
             (the name seen in fit, else ``x0, x1, ...``), ``squared_error``
-            and ``share`` (its fraction of the row's total error).
+            and ``share`` (its fraction of the row's total error). For
+            members fitted on a table, features are the table's own columns:
+            the squared standardised residual of a number, and for a
+            categorical column the squared distance between the predicted
+            probabilities and the observed level (Brier score).
 
         Examples
         --------

@@ -8,7 +8,8 @@ from the estimator's ``categorical_features``, and turns rows into the float
 matrix the network sees, in this order of blocks:
 
 - numeric columns, standardised with the training mean and standard
-  deviation (a Gaussian head);
+  deviation (after ``log1p`` for a skewed column of non-negative values:
+  counts, amounts) (a Gaussian head);
 - binary (bool) columns as 0/1 (a Bernoulli head on a logit);
 - categorical columns one-hot (a softmax head on one logit per category).
 
@@ -39,6 +40,23 @@ __all__ = ["Table", "TableLikelihood", "fill_missing", "is_table"]
 MAX_CATEGORIES = 1000
 
 _KINDS = ("numeric", "binary", "categorical")
+
+#: A numeric column of non-negative values with a skewness above this is
+#: standardised after log1p (counts, amounts, durations). Chosen on development
+#: data (benchmarks/dev_table_scaling.py, scikit-learn's bundled tables in raw
+#: units): detection ROC-AUC 0.898 against 0.874 with plain standardisation,
+#: imputation RMSE 0.678 against 0.666; both differences come from the digits'
+#: pixel counts, the other tables are unchanged. None: never.
+LOG_SKEWED = 1.0
+
+
+def _skewed(values, threshold):
+    if len(values) < 3 or values.min() < 0:
+        return False
+    std = values.std()
+    if std == 0:
+        return False
+    return float(np.mean(((values - values.mean()) / std) ** 3)) > threshold
 
 
 def fill_missing(x):
@@ -88,12 +106,23 @@ class Column:
     center: float = 0.0
     scale: float = 1.0
     categories: list = field(default_factory=list)
+    log: bool = False  # numeric: standardised after log1p (skewed, non-negative)
+
+    def forward(self, raw):
+        """Raw numeric values to the network's standardised units."""
+        return ((np.log1p(raw) if self.log else raw) - self.center) / self.scale
+
+    def backward(self, standardised):
+        """The network's standardised units back to raw numeric values."""
+        value = standardised * self.scale + self.center
+        return np.expm1(value) if self.log else value
 
     def to_dict(self):
         return {
             "name": _json_value(self.name), "kind": self.kind, "dtype": self.dtype,
             "start": self.start, "width": self.width, "center": self.center,
             "scale": self.scale, "categories": [_json_value(c) for c in self.categories],
+            "log": self.log,
         }
 
 
@@ -135,7 +164,11 @@ class Table:
     # ---------------------------------------------------------------- learning
     @classmethod
     def learn(cls, X, categorical_features="from_dtype"):
-        """Learn each column's treatment and statistics from training data ``X``."""
+        """Learn each column's treatment and statistics from training data ``X``.
+
+        With ``LOG_SKEWED`` set, a numeric column of non-negative values whose
+        skewness exceeds it is standardised after ``log1p``."""
+        log_skewed = LOG_SKEWED
         frame, names_seen = _as_frame(X)
         kinds = _column_kinds(frame, categorical_features)
         columns = []
@@ -154,6 +187,9 @@ class Table:
                 finite = values[~np.isnan(values)]
                 if np.isinf(finite).any():
                     raise ValueError(f"Column {name!r} contains infinity.")
+                column.log = log_skewed is not None and _skewed(finite, log_skewed)
+                if column.log:
+                    finite = np.log1p(finite)
                 column.center = float(finite.mean())
                 std = float(finite.std())
                 column.scale = std if std > 0 else 1.0
@@ -213,14 +249,20 @@ class Table:
                 raw = _numeric_values(series, column.name)
                 if np.isinf(raw).any():
                     raise ValueError(f"Input X contains infinity (column {column.name!r}).")
-                values[:, column.start] = (raw - column.center) / column.scale
+                with np.errstate(invalid="ignore"):  # a negative value of a log column
+                    values[:, column.start] = column.forward(np.maximum(raw, 0.0) if
+                                                             column.log else raw)
                 continue
             missing = series.isna().to_numpy()
-            lookup = {level: i for i, level in enumerate(column.categories)}
-            codes = np.array(
-                [-1 if m else lookup.get(_key(v), -2) for v, m in zip(series.tolist(), missing)],
-                dtype=np.int64,
-            )
+            try:
+                codes = pd.Categorical(series, categories=column.categories).codes
+                codes = codes.astype(np.int64)
+            except (TypeError, ValueError):  # levels pandas cannot compare: one by one
+                lookup = {level: i for i, level in enumerate(column.categories)}
+                codes = np.array([lookup.get(_key(v), -1) for v in series.tolist()],
+                                 dtype=np.int64)
+            codes[(codes == -1) & ~missing] = -2  # present, but not a training level
+            codes[missing] = -1
             unseen[:, j] = codes == -2
             if column.kind == "binary":
                 values[codes >= 0, column.start] = codes[codes >= 0]
@@ -240,14 +282,12 @@ class Table:
         """
         means = np.asarray(means, dtype=np.float64)
         if not self.frame_input and not (self.binary or self.categorical):
-            scale = np.array([c.scale for c in self.numeric])
-            center = np.array([c.center for c in self.numeric])
-            return means * scale + center
+            return np.column_stack([c.backward(means[:, c.start]) for c in self.numeric])
         data = {}
         for column in self.columns:
             block = means[:, column.start:column.start + column.width]
             if column.kind == "numeric":
-                value = block[:, 0] * column.scale + column.center
+                value = column.backward(block[:, 0])
                 data[column.name] = _restore_numeric(value, column.dtype)
             elif column.kind == "binary":
                 picked = np.asarray(column.categories, dtype=object)[(block[:, 0] > 0.5) * 1]
@@ -267,8 +307,13 @@ class Table:
 
     def log_scale(self):
         """Per numeric column, ``log(scale)``: turns densities of standardised values
-        into densities in the table's own units."""
+        into densities in the table's own units (with :meth:`log_columns`)."""
         return np.log([c.scale for c in self.numeric])
+
+    def log_columns(self):
+        """Per numeric column, whether it is standardised after ``log1p``: its density
+        in its own units also has the factor ``1 / (1 + x)``."""
+        return np.array([c.log for c in self.numeric], dtype=bool)
 
     def column_errors(self, means, values, unseen):
         """Squared error of each row and original column, in the network's space.
