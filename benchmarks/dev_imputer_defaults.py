@@ -49,13 +49,13 @@ def punch(X, fraction, seed):
 
 
 def dae(code=0.5, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,
-        refinements=1, patience=10):
+        refinements=1, patience=10, min_epochs=30):
     def make(n_rows, n_columns, seed):
         batches = max(1, -(-n_rows // batch))
         estimator = DenoisingAutoencoder(
             n_components=max(2, int(code * n_columns)), hidden_layer_sizes=hidden,
             noise="masking", noise_level=level, batch_size=batch,
-            max_iter=int(np.clip(steps // batches, 30, 300)), learning_rate_init=lr,
+            max_iter=int(np.clip(steps // batches, min_epochs, 300)), learning_rate_init=lr,
             n_iter_no_change=patience)
         return AutoencoderImputer(estimator, n_refinements=refinements, random_state=seed)
     return make
@@ -102,6 +102,13 @@ def candidates(grid):
                                  (64, 2000, 1e-3)):
             out[f"DAE r0 code d (256, 128) batch {batch} steps {steps} lr {lr}"] = dae(
                 code=1.0, hidden=(256, 128), refinements=0, batch=batch, steps=steps, lr=lr)
+    if grid == 5:  # fewer steps still: a lower floor of epochs
+        out = dict(CANDIDATES)
+        for batch, steps, lr, floor in ((64, 2000, 1e-3, 30), (64, 1000, 1e-3, 10),
+                                        (128, 1000, 2e-3, 10), (128, 600, 2e-3, 10)):
+            out[f"DAE r0 code d (256, 128) b{batch} s{steps} lr{lr} min{floor}"] = dae(
+                code=1.0, hidden=(256, 128), refinements=0, batch=batch, steps=steps,
+                lr=lr, min_epochs=floor)
     if grid == 2:
         out["DAE r0 code d (128,) patience 1000"] = dae(code=1.0, refinements=0,
                                                         patience=1000)
