@@ -2,7 +2,7 @@
 
 Part 1, imputation. Every ODDS set of at most 10,000 rows and 50 columns
 (15 of the 22: KNNImputer is quadratic in the rows, and IterativeImputer took
-1.5-7 minutes per fit on arrhythmia's 274 columns), standardised, constant
+86-100 s per fit on arrhythmia's 274 columns), standardised, constant
 columns dropped; 20% of the entries removed completely at random (every row keeps
 one). Each imputer fills them; RMSE on the removed entries (standardised
 units) and wall-clock time of ``fit_transform``: SimpleImputer (mean),

@@ -254,10 +254,10 @@ class Table:
                                                              column.log else raw)
                 continue
             missing = series.isna().to_numpy()
-            try:
-                codes = pd.Categorical(series, categories=column.categories).codes
-                codes = codes.astype(np.int64)
-            except (TypeError, ValueError):  # levels pandas cannot compare: one by one
+            try:  # -1 for a missing value and for a level not seen in training
+                codes = pd.Index(column.categories, dtype=object).get_indexer(
+                    series.astype(object)).astype(np.int64)
+            except (TypeError, ValueError):  # levels pandas cannot hash: one by one
                 lookup = {level: i for i, level in enumerate(column.categories)}
                 codes = np.array([lookup.get(_key(v), -1) for v in series.tolist()],
                                  dtype=np.int64)

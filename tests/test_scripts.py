@@ -224,3 +224,29 @@ def test_stress_script_counts_clean_runs(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(output.read_text())["summary"]
     assert (summary["runs"], summary["nonzero_exit"], summary["aborted"]) == (1, 0, 0)
+
+
+def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    X = rng.normal(size=(120, 2)) @ rng.normal(size=(2, 5))
+    savemat(tmp_path / "odds" / "tiny.mat", {"X": X, "y": np.zeros((120, 1))})
+    savemat(tmp_path / "odds" / "wide.mat", {"X": rng.normal(size=(20, 60)),
+                                            "y": np.zeros((20, 1))})  # > 50 columns: skipped
+    output = tmp_path / "mixed"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_mixed.py"), "--data-dir",
+         str(tmp_path), "--seeds", "0", "--out", str(output)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    report = json.loads(output.with_suffix(".json").read_text())
+    rmse = {row["imputer"]: row["rmse"] for row in report["imputation"]}
+    assert {row["data"] for row in report["imputation"]} == {"tiny"}
+    # Rank-2 data: every learned imputer beats the column mean.
+    assert rmse["skae AutoencoderImputer"] < 0.8 * rmse["SimpleImputer (mean)"]
+    tasks = {(row["data"], row["rare"]) for row in report["detection"]}
+    assert ("penguins", "Gentoo") in tasks and ("cars", "Europe") in tasks
+    assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])
+    assert "| **mean RMSE** |" in output.with_suffix(".md").read_text()
