@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
@@ -16,7 +16,7 @@ from ._tabular import is_table
 __all__ = ["AutoencoderImputer"]
 
 
-class AutoencoderImputer(TransformerMixin, BaseEstimator):
+class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Fill missing entries with an autoencoder's reconstruction of each row.
 
     A drop-in alternative to :class:`~sklearn.impute.IterativeImputer` and
@@ -211,6 +211,58 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             else:
                 current[missing] = np.asarray(reconstruction, dtype=np.float64)[missing]
         return current
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns ``transform`` returns: the input's own.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the names seen in ``fit``, if any.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The names seen in ``fit``, else ``x0, x1, ...``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import AutoencoderImputer
+        >>> X = np.random.default_rng(0).normal(size=(60, 3))
+        >>> X[::6, 2] = np.nan
+        >>> AutoencoderImputer(random_state=0).fit(X).get_feature_names_out().tolist()
+        ['x0', 'x1', 'x2']
+        """
+        return super().get_feature_names_out(input_features)
+
+    def set_output(self, *, transform=None):
+        """Choose the container of ``transform``'s output for array input.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: what the input was (an array, or a DataFrame for
+            a DataFrame); ``"pandas"``: always a DataFrame;
+            ``"polars"``: a polars DataFrame (polars must be installed);
+            None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator
+            This imputer, for chaining.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import AutoencoderImputer
+        >>> X = np.random.default_rng(0).normal(size=(60, 3))
+        >>> X[::6, 2] = np.nan
+        >>> imputer = AutoencoderImputer(random_state=0).set_output(transform="pandas")
+        >>> imputer.fit_transform(X).columns.tolist()
+        ['x0', 'x1', 'x2']
+        """
+        return super().set_output(transform=transform)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,6 +12,8 @@ A name that does not import stays unresolved, so a typo still warns.
 import importlib
 
 from docutils import nodes
+# IterativeImputer is importable only once its experimental flag is imported.
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 
 # prefix -> URL of the page documenting the object named by the full dotted path.
 PAGES = {
