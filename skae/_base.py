@@ -50,7 +50,7 @@ from ._losses import ReconstructionLoss
 from ._architecture import Architecture
 from ._modules import ACTIVATIONS, init_parameters
 from ._net import TensorData, as_float32_tensor
-from ._tabular import Table, TableLikelihood, fill_missing, is_table
+from ._tabular import Table, TableLikelihood, is_table
 from ._training import OPTIMIZERS, Trainer, TrainingOptions
 from ._warnings import user_stacklevel
 
@@ -837,7 +837,11 @@ class BaseAutoencoder(
         value along the learned manifold). The lower, the more abnormal.
         Deterministic. Whitening makes the code term invariant to how the
         codes are scaled, so ``score`` compares models by how well they
-        reconstruct held-out data, not by how small their codes are.
+        reconstruct held-out data, not by how small their codes are. For a
+        model of a table (see ``categorical_features``) the residual part is
+        the sum of the log-likelihoods of each row's observed columns: the
+        residual law for numbers (in their own units), the decoder's
+        probability of the observed value for bool and categorical columns.
 
         Parameters
         ----------

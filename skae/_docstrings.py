@@ -146,7 +146,8 @@ COMMON_ATTRIBUTES = """\
 RESIDUAL_ATTRIBUTES = """\
     residual_variance_ : ndarray of shape (n_features_in,)
         Per-feature variance of the reconstruction residual on the training
-        data: the noise model behind ``score_samples``.
+        data: the noise model behind ``score_samples``. For a table, one per
+        numeric column (in its standardised units, observed entries only).
     code_mean_ : ndarray of shape (n_components,)
         Mean of the training codes.
     code_covariance_ : ndarray of shape (n_components, n_components)

@@ -158,7 +158,9 @@ def test_explain_names_the_tables_own_columns():
 def test_detection_on_a_raw_table_finds_planted_anomalies():
     df = make_table(n=600, holes=0.05, seed=2)
     rng = np.random.default_rng(3)
-    anomalies = df.dropna().iloc[:30].copy()
+    # Rows far from the centre whose colour and score say the opposite of the rest.
+    anomalies = df.dropna()
+    anomalies = anomalies[anomalies["score"].abs() > 1.5].iloc[:30].copy()
     anomalies["colour"] = np.where(anomalies["colour"] == "red", "blue", "red")
     anomalies["score"] = -anomalies["score"]
     test = pd.concat([make_table(n=200, holes=0.05, seed=4), anomalies], ignore_index=True)
