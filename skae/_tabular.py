@@ -85,12 +85,12 @@ def is_table(X):
 
 
 def _plain_numeric(series):
+    """Numbers, nullable ``Int64``/``Float64`` included; not bool, not categorical."""
     dtype = series.dtype
     return (
         pd.api.types.is_numeric_dtype(dtype)
         and not pd.api.types.is_bool_dtype(dtype)
         and not isinstance(dtype, pd.CategoricalDtype)
-        and not pd.api.types.is_extension_array_dtype(dtype)
     )
 
 
@@ -474,8 +474,7 @@ def _column_kinds(frame, categorical_features):
             continue
         if pd.api.types.is_bool_dtype(series.dtype):
             kinds.append("binary")
-        elif _plain_numeric(series) or pd.api.types.is_numeric_dtype(series.dtype) and not \
-                isinstance(series.dtype, pd.CategoricalDtype):
+        elif _plain_numeric(series):
             kinds.append("numeric")
         else:
             inferred = pd.api.types.infer_dtype(series, skipna=True)

@@ -192,6 +192,9 @@ def test_complete_numeric_arrays_are_modelled_as_before():
     assert same._table_ is None
     np.testing.assert_array_equal(model.transform(X), same.transform(
         pd.DataFrame(X, columns=list("abcd"))))
+    # Nullable integers without a hole are numbers too: no table.
+    nullable = pd.DataFrame({"a": X[:, 0], "b": pd.array(np.arange(100), dtype="Int64")})
+    assert quiet_fit(Autoencoder(**SMALL), nullable)._table_ is None
     with pytest.raises(ValueError, match="fitted on complete numeric data"):
         same.transform(make_table().iloc[:, :4].set_axis(list("abcd"), axis=1))
 
