@@ -261,7 +261,10 @@ class BaseAutoencoder(
         """
         if reset:
             self._table_ = None
-            if is_table(X) or getattr(self, "_always_table", False):
+            given = self.__dict__.pop("_given_table", None)
+            if given is not None:  # an ensemble member: its detector's table of all rows
+                self._table_ = given
+            elif is_table(X) or getattr(self, "_always_table", False):
                 self._table_ = Table.learn(X, self.categorical_features)
         if self._table_ is not None:
             X = self._encode_table(X, reset)[0]

@@ -342,9 +342,13 @@ class AutoencoderNet(NeuralNet):
         first epoch)."""
         with torch.no_grad():
             output = _call(self.module_, target, condition)
+            reconstruction = output.reconstruction
+            likelihood = getattr(self.criterion_, "likelihood", None)
+            if likelihood is not None:  # a table: compare means (probabilities), not logits
+                reconstruction = likelihood.mean(reconstruction)
             # Missing entries of a table (NaN in the target) count 0.
             errors = torch.nan_to_num(
-                (output.reconstruction - target).square().flatten(1), nan=0.0).sum(1)
+                (reconstruction - target).square().flatten(1), nan=0.0).sum(1)
         self.epoch_errors_.append(errors)
         if self.trim_threshold_ is None:
             return target, condition

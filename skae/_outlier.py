@@ -191,11 +191,14 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                             allow_nd=True, ensure_all_finite=False, ensure_min_samples=0,
                             ensure_min_features=0)
         n_samples = X.shape[0] if X.ndim else 0
+        table = None
         if (self.estimator is None or isinstance(self.estimator, BaseAutoencoder)) \
                 and is_table(X):
-            # Members see subsamples: the table's problems (an all-missing
-            # column, thousands of categories) are judged on all the rows.
-            Table.learn(X, getattr(self.estimator, "categorical_features", "from_dtype"))
+            # Members see subsamples; the table is learned on all the rows: its
+            # problems (an all-missing column, thousands of categories) are
+            # judged there, and every member gets the same scales and levels.
+            table = Table.learn(X, getattr(self.estimator, "categorical_features",
+                                           "from_dtype"))
         rng = check_random_state(self.random_state)
         n_rows = self._n_rows(n_samples)
         members, subsets = [], []
@@ -206,6 +209,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                 member = clone(self.estimator)
             if "random_state" in member.get_params(deep=False):
                 member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
+            if table is not None:
+                member._given_table = table
             rows = None if n_rows >= n_samples else np.sort(
                 rng.choice(n_samples, n_rows, replace=False)
             )

@@ -280,3 +280,18 @@ def test_the_imputer_is_reproducible_and_refuses_other_estimators():
     from sklearn.decomposition import PCA
     with pytest.raises(TypeError, match="one of skae's autoencoders"):
         AutoencoderImputer(PCA()).fit(X)
+
+
+def test_detector_members_share_the_table_of_all_rows():
+    df = make_table(n=600, holes=0.05)
+    df.loc[7, "colour"] = "purple"  # one row: most members never see it
+    det = OutlierDetector(contamination=0.05, random_state=0).fit(df)
+    tables = [member._table_ for member in det.estimators_]
+    assert all(t is tables[0] for t in tables)
+    assert tables[0].n_rows == 600
+    colour = next(c for c in tables[0].columns if c.name == "colour")
+    assert "purple" in colour.categories
+    # Refitting a member on its own learns its own table again.
+    member = det.estimators_[0]
+    quiet_fit(member, df.iloc[:100])
+    assert member._table_.n_rows == 100
