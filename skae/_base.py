@@ -50,7 +50,8 @@ from ._losses import ReconstructionLoss
 from ._architecture import Architecture
 from ._modules import ACTIVATIONS, init_parameters
 from ._net import TensorData, as_float32_tensor
-from ._tabular import Table, TableLikelihood, is_table
+from ._likelihoods import TableLikelihood
+from ._tabular import Table, is_table
 from ._training import OPTIMIZERS, Trainer, TrainingOptions
 from ._warnings import user_stacklevel
 

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from sklearn.covariance import ledoit_wolf
 
+from ._likelihoods import TableLikelihood
 from ._losses import gaussian_log_likelihood
-from ._tabular import TableLikelihood
 
 __all__ = [
     "RESIDUAL_LIKELIHOODS",

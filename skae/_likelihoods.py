@@ -4,7 +4,9 @@ Each family owns everything that depends on it: the log-density of data
 given the decoder's output, the decoder mean, a draw from ``p(x | z)`` and
 the check of the data it can model. A VAE module holds one (``likelihood``);
 the objectives, the scores and the estimators ask it instead of branching on
-a name. The learned or fixed Gaussian scale stays a parameter (or buffer) of
+a name. :class:`TableLikelihood` is the family of a table's columns (see
+``skae._tabular``): Gaussian, Bernoulli and softmax heads side by side, with
+missing entries (NaN) left out. The learned or fixed Gaussian scale stays a parameter (or buffer) of
 the module (``log_std``), passed in where needed, so saved weights keep their
 names.
 """
@@ -15,7 +17,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["BernoulliLikelihood", "GaussianLikelihood", "LIKELIHOODS"]
+__all__ = [
+    "BernoulliLikelihood",
+    "GaussianLikelihood",
+    "LIKELIHOODS",
+    "TableLikelihood",
+    "fill_missing",
+]
 
 
 class GaussianLikelihood:
@@ -77,3 +85,73 @@ LIKELIHOODS = {family.name: family() for family in (GaussianLikelihood, Bernoull
 
 def _family(name):
     return LIKELIHOODS[name]
+
+
+class TableLikelihood:
+    """The decoder family of a table: Gaussian, Bernoulli and softmax heads.
+
+    The decoder's output has the table's width: means of the standardised
+    numeric columns, logits of the binary ones and one logit per category of
+    each categorical column. Missing entries (NaN in ``x``) are left out.
+    """
+
+    name = "table"
+
+    def __init__(self, table):
+        self.n_numeric = table.n_numeric
+        self.n_binary = table.n_binary
+        self.spans = [(c.start, c.start + c.width) for c in table.categorical]
+
+    def log_density(self, out, x, log_std=None):
+        """``log p(x | z)`` of each row over its observed entries (nats, constants
+        included). ``out`` may carry leading sample dimensions."""
+        x = x.expand_as(out)
+        total = out.new_zeros(out.shape[:-1])
+        k, b = self.n_numeric, self.n_numeric + self.n_binary
+        if k:
+            target, mean = x[..., :k], out[..., :k]
+            std_log = torch.zeros_like(mean) if log_std is None else log_std[..., :k]
+            observed = ~torch.isnan(target)
+            z_score = (torch.where(observed, target, mean) - mean) * torch.exp(-std_log)
+            term = -0.5 * (z_score.square() + 2 * std_log + math.log(2 * math.pi))
+            total = total + torch.where(observed, term, 0.0).sum(dim=-1)
+        if b > k:
+            target = x[..., k:b]
+            observed = ~torch.isnan(target)
+            term = -F.binary_cross_entropy_with_logits(
+                out[..., k:b], torch.where(observed, target, 0.0), reduction="none")
+            total = total + torch.where(observed, term, 0.0).sum(dim=-1)
+        for start, stop in self.spans:
+            target = x[..., start:stop]
+            observed = ~torch.isnan(target[..., 0])
+            log_p = torch.log_softmax(out[..., start:stop], dim=-1)
+            term = (log_p * torch.where(observed[..., None], target, 0.0)).sum(dim=-1)
+            total = total + torch.where(observed, term, 0.0)
+        return total
+
+    def mean(self, out):
+        k, b = self.n_numeric, self.n_numeric + self.n_binary
+        parts = [out[..., :k], torch.sigmoid(out[..., k:b])]
+        parts += [torch.softmax(out[..., s:e], dim=-1) for s, e in self.spans]
+        return torch.cat(parts, dim=-1)
+
+    def sample(self, mean, log_std, generator):
+        k, b = self.n_numeric, self.n_numeric + self.n_binary
+        parts = []
+        if k:
+            std = torch.exp(log_std[:k]).detach().to(mean.device)
+            parts.append(mean[..., :k] + std * torch.randn(mean[..., :k].shape,
+                                                          generator=generator))
+        parts.append(torch.bernoulli(mean[..., k:b], generator=generator))
+        for s, e in self.spans:
+            draw = torch.multinomial(mean[..., s:e].reshape(-1, e - s), 1, generator=generator)
+            parts.append(F.one_hot(draw.reshape(mean.shape[:-1]), e - s).to(mean.dtype))
+        return torch.cat(parts, dim=-1)
+
+    def check(self, X):
+        """Tables are checked when encoded."""
+
+
+def fill_missing(x):
+    """The network's view of a row: missing entries (NaN) as 0."""
+    return torch.where(torch.isnan(x), torch.zeros((), dtype=x.dtype, device=x.device), x)

@@ -20,8 +20,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._likelihoods import LIKELIHOODS
-from ._tabular import fill_missing
+from ._likelihoods import LIKELIHOODS, fill_missing
 
 __all__ = [
     "ACTIVATIONS",

@@ -30,7 +30,7 @@ from skorch.utils import to_tensor
 
 from . import _parallel
 from ._losses import ObjectiveContext
-from ._tabular import fill_missing
+from ._likelihoods import fill_missing
 from ._warnings import user_stacklevel
 
 __all__ = [

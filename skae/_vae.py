@@ -12,9 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
-from ._likelihoods import LIKELIHOODS
+from ._likelihoods import LIKELIHOODS, TableLikelihood
 from ._losses import VAELoss, importance_weighted_bound
-from ._tabular import TableLikelihood
 
 __all__ = ["VAE"]
 

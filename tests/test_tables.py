@@ -22,7 +22,8 @@ from skae import (
 )
 from skae._losses import ReconstructionLoss
 from skae._modules import AutoencoderOutput
-from skae._tabular import Table, TableLikelihood
+from skae._likelihoods import TableLikelihood
+from skae._tabular import Table
 
 SMALL = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=15, batch_size=32,
              device="cpu", random_state=0)
