@@ -15,6 +15,18 @@ import numpy as np
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
+def punch(X, fraction, seed):
+    """``X`` with ``fraction`` of its entries set to NaN at random (every row keeps
+    one observed entry), and the boolean mask of those holes."""
+    rng = np.random.default_rng(seed)
+    holes = rng.random(X.shape) < fraction
+    empty = holes.all(axis=1)
+    holes[empty, rng.integers(0, X.shape[1], size=empty.sum())] = False
+    X_missing = X.copy()
+    X_missing[holes] = np.nan
+    return X_missing, holes
+
+
 def read_idx(path):
     """Array stored in an IDX file (optionally gzipped)."""
     opener = gzip.open if str(path).endswith(".gz") else open

@@ -36,20 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
+from _data import punch
 from bench_anomaly import load_odds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_ROWS, MAX_COLUMNS = 10_000, 50
-
-
-def punch(X, fraction, seed):
-    rng = np.random.default_rng(seed)
-    holes = rng.random(X.shape) < fraction
-    empty = holes.all(axis=1)
-    holes[empty, rng.integers(0, X.shape[1], size=empty.sum())] = False
-    X_missing = X.copy()
-    X_missing[holes] = np.nan
-    return X_missing, holes
 
 
 def imputers(seed):

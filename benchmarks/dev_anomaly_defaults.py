@@ -95,8 +95,9 @@ def candidates(seed, n_features):
     }
 
 
-def split(X, y, condition, seed):
-    """Training rows (normal + planted rare rows) and held-out test rows, scaled."""
+def split(X, y, condition, seed, scale=True):
+    """Training rows (normal + planted rare rows) and held-out test rows, scaled
+    with a StandardScaler fitted on the training rows unless ``scale=False``."""
     from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(seed)
@@ -113,6 +114,8 @@ def split(X, y, condition, seed):
     X_train = np.vstack([X[normal[:n_train]], planted])
     X_test = np.vstack([X[normal[n_train:]], X[test_rare]])
     y_test = np.r_[np.zeros(len(normal) - n_train), np.ones(len(test_rare))]
+    if not scale:
+        return X_train, X_test, y_test
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_test
 

@@ -25,6 +25,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderImputer, DenoisingAutoencoder
 
+from _data import punch
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -37,17 +39,6 @@ def dev_sets():
         "diabetes": load_diabetes().data,
         "digits": digits,
     }
-
-
-def punch(X, fraction, seed):
-    rng = np.random.default_rng(seed)
-    holes = rng.random(X.shape) < fraction
-    # Keep at least one observed entry per row.
-    empty = holes.all(axis=1)
-    holes[empty, rng.integers(0, X.shape[1], size=empty.sum())] = False
-    X_missing = X.copy()
-    X_missing[holes] = np.nan
-    return X_missing, holes
 
 
 def dae(code=0.5, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,

@@ -30,25 +30,12 @@ from sklearn.metrics import roc_auc_score
 import skae._tabular
 from skae import AutoencoderImputer, OutlierDetector
 
-from dev_anomaly_defaults import tasks
-from dev_imputer_defaults import dev_sets, punch
+from _data import punch
+from dev_anomaly_defaults import split, tasks
+from dev_imputer_defaults import dev_sets
 
 RESULTS = Path(__file__).parent / "results"
 CANDIDATES = {"standardise": None, "log1p if skew > 2": 2.0, "log1p if skew > 1": 1.0}
-
-
-def detection_split(X, y, condition, seed):
-    """As dev_anomaly_defaults.split, without the scaler (the table scales itself)."""
-    rng = np.random.default_rng(seed)
-    normal, rare = rng.permutation(np.flatnonzero(y == 0)), rng.permutation(np.flatnonzero(y == 1))
-    n_train = int(0.6 * len(normal))
-    pool, test_rare = rare[: len(rare) // 2], rare[len(rare) // 2:]
-    k = 0 if condition == "clean" else int(round(0.05 * n_train / 0.95))
-    planted = X[rng.choice(pool, k, replace=k > len(pool))]
-    X_train = np.vstack([X[normal[:n_train]], planted])
-    X_test = np.vstack([X[normal[n_train:]], X[test_rare]])
-    y_test = np.r_[np.zeros(len(normal) - n_train), np.ones(len(test_rare))]
-    return X_train, X_test, y_test
 
 
 def with_holes(X, seed):
@@ -76,7 +63,8 @@ def main():
                 print(f"{label:20s} {seed} impute {name:14s} RMSE {rmse:.4f}", flush=True)
             for name, X, y in tasks(seed):
                 for condition in ("clean", "mixed 5%"):
-                    X_train, X_test, y_test = detection_split(X, y, condition, seed)
+                    # Unscaled: the table scales itself.
+                    X_train, X_test, y_test = split(X, y, condition, seed, scale=False)
                     det = OutlierDetector(random_state=seed).fit(with_holes(X_train, seed))
                     auc = float(roc_auc_score(
                         y_test, -det.score_samples(with_holes(X_test, seed + 100))))

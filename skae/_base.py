@@ -262,10 +262,12 @@ class BaseAutoencoder(
         """
         if reset:
             self._table_ = None
+            # A table learned by the caller: OutlierDetector's, of all its rows,
+            # for each member; AutoencoderImputer's, even for complete data.
             given = self.__dict__.pop("_given_table", None)
-            if given is not None:  # an ensemble member: its detector's table of all rows
+            if given is not None:
                 self._table_ = given
-            elif is_table(X) or getattr(self, "_always_table", False):
+            elif is_table(X):
                 self._table_ = Table.learn(X, self.categorical_features)
         if self._table_ is not None:
             X = self._encode_table(X, reset)[0]
@@ -638,6 +640,9 @@ class BaseAutoencoder(
                 chunk = as_float32_tensor(source, self._trainer_.device)
                 condition = None if C is None else as_float32_tensor(
                     C[start:stop], self._trainer_.device)
+                # A table's encoded rows (float32) hold NaN at missing entries by
+                # design and were checked for infinity when encoded; codes (for
+                # inverse_transform) and arrays are checked here.
                 if self._table_ is None or source.dtype != np.float32:
                     chunk = _check_finite(chunk, source)
                 yield start, stop, chunk, condition

@@ -83,12 +83,16 @@ class ResidualCodeDensity:
         self.mean = torch.as_tensor(code_mean, dtype=torch.float64, device=device)
         self.constant = -0.5 * len(code_mean) * np.log(2 * np.pi)
 
-    def __call__(self, reconstruction, x, code):
-        residual = (reconstruction - x).square().flatten(1)
+    def code_term(self, code):
+        """Log-density of the whitened code under a standard normal, per row (float64)."""
         # In float64: the small whitening product then does not depend on how
         # many rows share the batch.
         whitened = (code.double() - self.mean) @ self.whitener
-        code_term = self.constant - 0.5 * whitened.square().sum(dim=1)
+        return self.constant - 0.5 * whitened.square().sum(dim=1)
+
+    def __call__(self, reconstruction, x, code):
+        residual = (reconstruction - x).square().flatten(1)
+        code_term = self.code_term(code)
         if self.residual == "cauchy":
             return cauchy_log_likelihood(residual, self.variance).double() + code_term
         return gaussian_log_likelihood(residual, self.variance).double() + code_term
@@ -125,8 +129,7 @@ class TableDensity(ResidualCodeDensity):
 
     def __call__(self, reconstruction, x, code):
         k = self.n_numeric
-        whitened = (code.double() - self.mean) @ self.whitener
-        total = self.constant - 0.5 * whitened.square().sum(dim=1)
+        total = self.code_term(code)
         if k:
             values = x[:, :k]
             observed = ~torch.isnan(values)

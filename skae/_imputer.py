@@ -11,7 +11,7 @@ from sklearn.utils.validation import _check_feature_names, _check_n_features, ch
 
 from ._base import BaseAutoencoder
 from ._denoising import DenoisingAutoencoder
-from ._tabular import is_table
+from ._tabular import Table
 
 __all__ = ["AutoencoderImputer"]
 
@@ -150,7 +150,8 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
         if "random_state" in estimator.get_params(deep=False) and self.random_state is not None:
             estimator.set_params(random_state=self.random_state)
-        estimator._always_table = True
+        # Always a table, complete or not: the model must take holes at transform.
+        estimator._given_table = Table.learn(X, estimator.categorical_features)
         self.estimator_ = estimator.fit(X)
         self.n_features_in_ = estimator.n_features_in_
         if hasattr(estimator, "feature_names_in_"):

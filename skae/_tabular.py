@@ -113,21 +113,11 @@ class Column:
 
     def to_dict(self):
         return {
-            "name": _json_value(self.name), "kind": self.kind, "dtype": self.dtype,
+            "name": _key(self.name), "kind": self.kind, "dtype": self.dtype,
             "start": self.start, "width": self.width, "center": self.center,
-            "scale": self.scale, "categories": [_json_value(c) for c in self.categories],
+            "scale": self.scale, "categories": [_key(c) for c in self.categories],
             "log": self.log,
         }
-
-
-def _json_value(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
 
 
 class Table:
@@ -232,13 +222,11 @@ class Table:
                 f"X has {frame.shape[1]} features, but {owner} is expecting "
                 f"{len(self.columns)} features as input."
             )
-        if self.names_seen and isinstance(X, pd.DataFrame):
-            frame = frame[[c.name for c in self.columns]] if set(
-                c.name for c in self.columns) <= set(frame.columns) else frame
         values = np.full((len(frame), self.width), np.nan, dtype=np.float32)
         unseen = np.zeros((len(frame), len(self.columns)), dtype=bool)
-        for j, (column, position) in enumerate(zip(self.columns, range(frame.shape[1]))):
-            series = frame.iloc[:, position]
+        # Columns by position: the estimator has checked the names and their order.
+        for j, column in enumerate(self.columns):
+            series = frame.iloc[:, j]
             if column.kind == "numeric":
                 raw = _numeric_values(series, column.name)
                 if np.isinf(raw).any():
@@ -442,6 +430,7 @@ def _numeric_values(series, name):
 
 
 def _key(value):
+    """A plain Python value for a NumPy scalar (hashable alike, JSON-serialisable)."""
     if isinstance(value, np.generic):
         return value.item()
     return value
