@@ -141,6 +141,35 @@ def test_anomaly_benchmark_on_a_tiny_stand_in_for_odds(tmp_path):
             assert new == old
 
 
+def test_seed_spread_benchmark_holds_the_split_and_varies_the_detector_seed(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    for name, shift in (("easy", 6.0), ("hard", 1.0)):
+        X = np.vstack([rng.normal(size=(90, 4)), rng.normal(size=(10, 4)) + shift])
+        savemat(tmp_path / "odds" / f"{name}.mat",
+                {"X": X, "y": np.r_[np.zeros(90), np.ones(10)][:, None]})
+    output = tmp_path / "spread.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_seed_spread.py"), "--data-dir",
+         str(tmp_path), "--splits", "0", "--seeds", "0", "1", "--detectors", "IsolationForest",
+         "--output", str(output)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    report = json.loads(output.read_text())
+    assert {(r["set"], r["split"], r["seed"]) for r in report["rows"]} == {
+        (s, 0, seed) for s in ("easy", "hard") for seed in (0, 1)}
+    (row,) = report["summary"]
+    runs = {(r["set"], r["seed"]): r["roc_auc"] for r in report["rows"]}
+    # The summary is computed from these runs: the sd of the two seeds' means.
+    means = [np.mean([runs["easy", seed], runs["hard", seed]]) for seed in (0, 1)]
+    assert row["sd_of_mean"] == pytest.approx(np.std(means, ddof=1))
+    assert row["max_per_set_range"] == pytest.approx(max(
+        abs(runs[s, 0] - runs[s, 1]) for s in ("easy", "hard")))
+    assert runs["easy", 0] > 0.9
+
+
 def test_image_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
     stand_in_mnist(tmp_path, n_train=60, n_test=20)
     output = tmp_path / "images.json"
