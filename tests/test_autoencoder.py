@@ -54,16 +54,16 @@ def test_code_as_wide_as_the_input_warns():
     "name, cls",
     [("adam", "Adam"), ("adamw", "AdamW"), ("sgd", "SGD"), ("rmsprop", "RMSprop")],
 )
-def test_named_optimizers_take_multi_tensor_steps_with_the_same_result(name, cls):
+def test_named_optimizers_take_fast_steps_with_the_same_result(name, cls):
     import torch
 
     X = curved_data(300)
     params = dict(n_components=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
     named = Autoencoder(optimizer=name, **params).fit(X)
-    assert named._trainer_.uses_foreach
+    assert named._trainer_.step_kind == ("fused" if name.startswith("adam") else "foreach")
     # A class is passed through untouched: torch's own per-parameter loop on CPU.
     looped = Autoencoder(optimizer=getattr(torch.optim, cls), **params).fit(X)
-    assert not looped._trainer_.uses_foreach
+    assert looped._trainer_.step_kind == "loop"
     np.testing.assert_allclose(named.transform(X), looped.transform(X), rtol=1e-5, atol=1e-6)
 
 
