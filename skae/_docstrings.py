@@ -57,8 +57,8 @@ COMMON_PARAMETERS = """\
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
 default="adam"
         Optimizer. A name runs torch's optimizer with its fastest update
-        (``fused=True`` for Adam and AdamW on CPU and CUDA, otherwise
-        ``foreach=True``); a class is called as
+        (``fused=True`` for Adam and AdamW on CUDA, and on CPU with torch 2.4
+        or newer; otherwise ``foreach=True``); a class is called as
         ``optimizer(params, lr=..., weight_decay=...)``.
     weight_decay : float, default=0.0
         L2 penalty (``weight_decay`` argument of the optimizer).
