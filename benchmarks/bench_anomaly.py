@@ -56,6 +56,12 @@ def load_odds(path):
     return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).ravel()
 
 
+def odds_paths(data_dir, sets=None):
+    """The ODDS files under ``data_dir/odds``, smallest first, only ``sets`` if given."""
+    paths = sorted((Path(data_dir) / "odds").glob("*.mat"), key=lambda p: p.stat().st_size)
+    return [p for p in paths if p.stem in sets] if sets else paths
+
+
 def _GaussianResiduals(**params):
     """The default ensemble until 2026-11-22: Gaussian residuals, batches of 32,
     30 epochs (also used by bench_contamination.py)."""
@@ -246,9 +252,7 @@ def main(argv=None):
     if args.detectors and args.resume:
         parser.error("--detectors and --resume do not combine")
 
-    paths = sorted((args.data_dir / "odds").glob("*.mat"), key=lambda p: p.stat().st_size)
-    if args.sets:
-        paths = [p for p in paths if p.stem in args.sets]
+    paths = odds_paths(args.data_dir, args.sets)
     import torch
 
     args.output.parent.mkdir(parents=True, exist_ok=True)

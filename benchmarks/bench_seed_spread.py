@@ -31,10 +31,9 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_anomaly import anomaly_scores, load_odds  # noqa: E402
+from bench_anomaly import anomaly_scores, load_odds, odds_paths  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -126,9 +125,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if len(args.seeds) < 2:
         parser.error("--seeds needs at least two detector seeds")
-    paths = sorted((args.data_dir / "odds").glob("*.mat"), key=lambda p: p.stat().st_size)
-    if args.sets:
-        paths = [p for p in paths if p.stem in args.sets]
+    paths = odds_paths(args.data_dir, args.sets)
     if not paths:
         raise SystemExit(f"no ODDS sets found under {args.data_dir / 'odds'}")
     rows = run(paths, args.splits, args.seeds, args.detectors)
