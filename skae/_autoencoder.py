@@ -76,6 +76,7 @@ class Autoencoder(BaseAutoencoder):
         batch_size="auto",
         max_iter=200,
         learning_rate_init=1e-3,
+        learning_rate="constant",
         optimizer="adam",
         weight_decay=0.0,
         early_stopping=False,

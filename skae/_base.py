@@ -84,6 +84,7 @@ class BaseAutoencoder(
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "onecycle"})],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -348,6 +349,8 @@ class BaseAutoencoder(
                     f"{self.n_iter_no_change} epochs{kept}."
                 )
             return
+        if self.learning_rate == "onecycle":
+            return  # the schedule ran to its planned end, where the rate is nearly 0
         warnings.warn(
             f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the loss "
             f"was still improving by more than tol={self.tol}; consider increasing "
@@ -415,6 +418,7 @@ class BaseAutoencoder(
         return TrainingOptions(
             optimizer=self.optimizer,
             learning_rate=self.learning_rate_init,
+            schedule=self.learning_rate,
             weight_decay=self.weight_decay,
             batch_size=256 if self.batch_size == "auto" else self.batch_size,
             max_epochs=self.max_iter,

@@ -38,6 +38,7 @@ __all__ = [
     "EpochGuard",
     "LossAverage",
     "HoldoutSplit",
+    "OneCycle",
     "ProgressLog",
     "TensorBatches",
     "TensorData",
@@ -173,6 +174,54 @@ class EpochGuard(Callback):
             UserWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+class OneCycle(Callback):
+    """The one-cycle learning-rate schedule over the steps of one training call.
+
+    torch's ``OneCycleLR`` with its defaults, peaking at the optimizer's
+    learning rate: the rate rises from a 25th of it over the first 30% of
+    the steps, then falls along a cosine to a 10,000th of the start; for
+    optimizers with ``betas`` (Adam, AdamW) the first beta moves the other
+    way, between 0.95 and 0.85. The number of steps (batches per epoch times
+    epochs) is read when the first epoch begins, after the hold-out split.
+    When training ends, however it ends, the optimizer's own settings are put
+    back, so later ``partial_fit`` epochs run at the constant rate.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.scheduler_ = None
+        self.saved_ = [
+            {key: value for key, value in group.items() if key != "params"}
+            for group in net.optimizer_.param_groups
+        ]
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        if self.scheduler_ is not None:
+            return
+        n = len(dataset_train)
+        batch_size = n if net.batch_size == -1 else net.batch_size
+        self.total_steps_ = math.ceil(n / batch_size) * net.max_epochs
+        optimizer = net.optimizer_
+        self.scheduler_ = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=[group["lr"] for group in optimizer.param_groups],
+            total_steps=self.total_steps_,
+            cycle_momentum=all("betas" in group for group in optimizer.param_groups),
+        )
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        # The scheduler refuses to step past its end; partial_fit(epochs=k)
+        # with k < max_epochs merely stops early on the same curve.
+        if training and self.scheduler_.last_epoch < self.total_steps_:
+            self.scheduler_.step()
+
+    def on_train_end(self, net, **kwargs):
+        for group, saved in zip(net.optimizer_.param_groups, self.saved_):
+            for key in [key for key in group if key != "params" and key not in saved]:
+                del group[key]  # the scheduler's own entries (max_lr, ...)
+            group.update(saved)
+        self.scheduler_ = None
 
 
 class LossAverage(Callback):

@@ -16,7 +16,7 @@ import torch
 from skorch.callbacks import EarlyStopping
 from skorch.utils import noop
 
-from ._net import AutoencoderNet, EpochGuard, HoldoutSplit, ProgressLog
+from ._net import AutoencoderNet, EpochGuard, HoldoutSplit, OneCycle, ProgressLog
 
 __all__ = ["OPTIMIZERS", "Trainer", "TrainingOptions", "TrainingResult"]
 
@@ -46,6 +46,7 @@ class TrainingOptions:
 
     optimizer: object  # a name of OPTIMIZERS or a torch optimizer class
     learning_rate: float
+    schedule: str  # "constant" or "onecycle"
     weight_decay: float
     batch_size: int
     max_epochs: int
@@ -102,6 +103,8 @@ class Trainer:
         # Order matters: EarlyStopping ends an epoch by raising, so the
         # callbacks that must see every finished epoch come before it.
         callbacks = [("guard", EpochGuard()), ("progress", ProgressLog())]
+        if options.schedule == "onecycle" and not incremental:
+            callbacks.append(("schedule", OneCycle()))
         if not incremental:
             callbacks.append(("stopping", EarlyStopping(
                 monitor="valid_loss" if options.early_stopping else "train_loss",
@@ -164,9 +167,11 @@ class Trainer:
         on ``data`` (``partial_fit``)."""
         trainer = self.copy() if copy else self
         net = trainer._net
-        if net.train_split is not None:  # built by fit with early stopping
+        # Built by fit: no hold-out, stopping rule or schedule for single epochs.
+        fit_only = ("stopping", "schedule")
+        if net.train_split is not None or any(n in fit_only for n, _ in net.callbacks):
             net.train_split = None
-            net.callbacks = [(n, cb) for n, cb in net.callbacks if n != "stopping"]
+            net.callbacks = [(n, cb) for n, cb in net.callbacks if n not in fit_only]
             net.initialize_callbacks()
         # A new shuffling and corruption stream for every call.
         net.seed, net.verbose = seed, verbose

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_breast_cancer
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
@@ -68,6 +69,67 @@ def test_named_optimizers_take_fast_steps_with_the_same_result(name, cls):
     looped = Autoencoder(optimizer=getattr(torch.optim, cls), **params).fit(X)
     assert looped._trainer_.step_kind == "loop"
     np.testing.assert_allclose(named.transform(X), looped.transform(X), rtol=1e-5, atol=1e-6)
+
+
+class RecordingAdam(torch.optim.Adam):
+    """Adam that records the learning rate and beta1 of every step (module
+    level: a fitted estimator's optimizer class must pickle)."""
+
+    seen = []
+
+    def step(self, closure=None):
+        group = self.param_groups[0]
+        RecordingAdam.seen.append((group["lr"], group["betas"][0]))
+        return super().step(closure)
+
+
+def test_one_cycle_schedule_rises_then_anneals_over_the_fit():
+    import warnings
+
+    X = curved_data(50)
+    optimizer = RecordingAdam
+    optimizer.seen.clear()
+    model = Autoencoder(n_components=2, hidden_layer_sizes=(8,), batch_size=10, max_iter=6,
+                        learning_rate="onecycle", learning_rate_init=0.01,
+                        optimizer=optimizer, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the schedule's end is no ConvergenceWarning
+        model.fit(X)
+    rates = np.array([lr for lr, _ in optimizer.seen])
+    betas = np.array([b for _, b in optimizer.seen])
+    assert len(rates) == 5 * 6  # every step of every epoch, none past the end
+    np.testing.assert_allclose(rates[0], 0.01 / 25)
+    peak = int(np.argmax(rates))
+    assert 0.2 * len(rates) <= peak <= 0.4 * len(rates) and rates.max() > 0.0095
+    assert np.all(np.diff(rates[: peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+    assert rates[-1] < 0.01 / 100
+    assert betas[0] > 0.94 and betas[peak] < 0.86  # beta1 moves the other way
+    # Incremental epochs afterwards run at the constant rate and betas.
+    optimizer.seen.clear()
+    model.partial_fit(X)
+    assert optimizer.seen == [(0.01, 0.9)] * 5
+    # A constant rate stays at learning_rate_init.
+    optimizer.seen.clear()
+    model.set_params(learning_rate="constant", max_iter=2).fit(X)
+    assert optimizer.seen == [(0.01, 0.9)] * 10
+
+
+def test_one_cycle_counts_the_steps_after_the_hold_out_and_on_warm_start():
+    X = curved_data(50)
+    optimizer = RecordingAdam
+    optimizer.seen.clear()
+    params = dict(n_components=2, hidden_layer_sizes=(8,), batch_size=10, max_iter=4,
+                  learning_rate="onecycle", optimizer=optimizer, random_state=0)
+    # 20% held out: 40 training rows, 4 batches an epoch, the schedule ends on time.
+    model = Autoencoder(early_stopping=True, validation_fraction=0.2, n_iter_no_change=50,
+                        **params).fit(X)
+    assert len(optimizer.seen) == 4 * 4 and optimizer.seen[-1][0] < 1e-5
+    # warm_start: each fit runs its own schedule over its max_iter epochs.
+    optimizer.seen.clear()
+    model = Autoencoder(warm_start=True, **params).fit(X)
+    model.set_params(max_iter=2).fit(X)
+    rates = [lr for lr, _ in optimizer.seen]
+    assert len(rates) == 5 * 4 + 5 * 2 and rates[20] < rates[22] and rates[-1] < 1e-5
 
 
 def test_warnings_point_at_the_users_line(tabular):

@@ -221,6 +221,7 @@ INVALID_PARAMS = [
     (Autoencoder, {"max_iter": 0}, "max_iter"),
     (Autoencoder, {"batch_size": 0}, "batch_size"),
     (Autoencoder, {"learning_rate_init": -1.0}, "learning_rate_init"),
+    (Autoencoder, {"learning_rate": "cosine?"}, "learning_rate"),
     (Autoencoder, {"optimizer": "adamax?"}, "optimizer"),
     (Autoencoder, {"validation_fraction": 1.0}, "validation_fraction"),
     (Autoencoder, {"device": "tpu?"}, "device"),
