@@ -1,13 +1,11 @@
 """Outlier detection: any estimator with ``score_samples`` as a scikit-learn outlier detector."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing, check_array, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -48,8 +46,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         :class:`~sklearn.mixture.GaussianMixture`; it is used as given (its
         ``trim`` is not changed). None uses a small :class:`Autoencoder`:
         code width ``min(8, max(1, n_features // 2))``, one hidden layer of
-        32 units, batches of 64 rows, 40 epochs, ``trim=contamination`` and
-        ``residual_likelihood="cauchy"`` (heavy-tailed residuals). It
+        32 units, batches of 64 rows, 20 epochs of a one-cycle schedule
+        peaking at 5e-3 (``learning_rate="onecycle"``),
+        ``trim=contamination`` and ``residual_likelihood="cauchy"``
+        (heavy-tailed residuals). It
         works on standardised tabular data: put a ``StandardScaler`` or
         ``RobustScaler`` before this detector; a pandas DataFrame with text
         columns or missing values goes in as it is (the members model it as
@@ -141,9 +141,14 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             n_components=min(8, max(1, n_features // 2)),
             hidden_layer_sizes=(32,),
             # Batches of 64 for 40 epochs tied with 32 for 30 on the development
-            # tasks (0.875 against 0.876) and fit 27% faster.
+            # tasks (0.875 against 0.876) and fit 27% faster; a one-cycle
+            # schedule peaking at 5e-3 over 20 epochs tied again (0.876) in
+            # half the time (more epochs or a higher peak: better on clean
+            # rows, worse with anomalies among them).
             batch_size=64,
-            max_iter=40,
+            max_iter=20,
+            learning_rate="onecycle",
+            learning_rate_init=5e-3,
             trim=min(self.contamination, 0.49),
             # Heavy-tailed residuals: chosen on the development tasks (0.876
             # against 0.863 mean ROC-AUC with Gaussian residuals), where one
@@ -216,15 +221,12 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             )
             members.append(member)
             subsets.append(rows)
-        with warnings.catch_warnings():
-            if self.estimator is None:
-                # The default members train a fixed 40 epochs by design: that
-                # they could go on improving is not news to the user.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-            fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(member.fit)(X if rows is None else _safe_indexing(X, rows))
-                for member, rows in zip(members, subsets)
-            )
+        # The default members run a one-cycle schedule to its end: no
+        # ConvergenceWarning for them.
+        fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(member.fit)(X if rows is None else _safe_indexing(X, rows))
+            for member, rows in zip(members, subsets)
+        )
         self.estimators_ = fitted
         scores = self._mean_score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))

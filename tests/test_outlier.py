@@ -226,7 +226,8 @@ def test_the_default_members_are_trimmed_small_autoencoders_with_cauchy_residual
     for member in detector.estimators_:
         params = member.get_params()
         assert params["residual_likelihood"] == "cauchy" and params["trim"] == 0.05
-        assert params["hidden_layer_sizes"] == (32,) and params["max_iter"] == 40
+        assert params["hidden_layer_sizes"] == (32,) and params["max_iter"] == 20
+        assert params["learning_rate"] == "onecycle"
     # Mean of the members' Cauchy-residual log-likelihoods.
     np.testing.assert_allclose(
         detector.score_samples(X[:5]),
