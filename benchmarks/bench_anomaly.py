@@ -70,7 +70,8 @@ def _GaussianResiduals(**params):
     class GaussianResiduals(OutlierDetector):
         def _default_estimator(self, n_features):
             return super()._default_estimator(n_features).set_params(
-                residual_likelihood="gaussian", batch_size=32, max_iter=30)
+                residual_likelihood="gaussian", batch_size=32, max_iter=30,
+                learning_rate="constant", learning_rate_init=1e-3)
 
     return GaussianResiduals(**params)
 
