@@ -119,7 +119,7 @@ def main(argv=None):
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--sets", nargs="*", default=None, help="names of ODDS sets (default: all)")
     parser.add_argument("--splits", type=int, nargs="*", default=[0, 1, 2])
-    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--seeds", type=int, nargs="*", default=list(range(10)))
     parser.add_argument("--detectors", nargs="+", default=None)
     parser.add_argument("--output", type=Path, default=RESULTS / "bench_seed_spread.json")
     args = parser.parse_args(argv)
