@@ -440,6 +440,7 @@ class BaseAutoencoder(
         # The corruption is built from data (feature ranges); the saved state
         # replaces what a placeholder gives it.
         placeholder = np.zeros((2, self._n_inputs()))
+        scores = getattr(self, "validation_scores_", None)
         try:
             return Trainer.restore(
                 self._initial_module(self._n_inputs(), 0),
@@ -449,6 +450,8 @@ class BaseAutoencoder(
                 device,
                 module_state,
                 corruption_state,
+                losses=getattr(self, "loss_curve_", ()),
+                validation_losses=None if scores is None else [-v for v in scores],
             )
         except RuntimeError as exc:
             raise ValueError(

@@ -136,15 +136,27 @@ class Trainer:
 
     @classmethod
     def restore(cls, module, criterion, corruption, options, device, module_state,
-                corruption_state):
-        """A trained network rebuilt from saved weights (``skae.load``); no data needed."""
+                corruption_state, losses=(), validation_losses=None):
+        """A trained network rebuilt from saved weights (``skae.load``); no data needed.
+
+        ``losses`` (and ``validation_losses``) are the saved loss curve: they
+        become the network's history, so that later ``partial_fit`` or
+        warm-started epochs extend it instead of starting a new count.
+        """
         trainer = cls.build(module, criterion, corruption, options, device, 0, 0)
+        net = trainer._net
         with torch.random.fork_rng(devices=[]):
-            trainer._net.initialize()
-        trainer._net.module_.load_state_dict(module_state)
-        if trainer._net.corruption_ is not None:
-            trainer._net.corruption_.load_state_dict(corruption_state)
-        trainer._net.module_.eval()
+            net.initialize()
+        net.module_.load_state_dict(module_state)
+        if net.corruption_ is not None:
+            net.corruption_.load_state_dict(corruption_state)
+        net.module_.eval()
+        for epoch, loss in enumerate(losses, 1):
+            net.history.new_epoch()
+            net.history.record("epoch", epoch)
+            net.history.record("train_loss", float(loss))
+            if validation_losses is not None:
+                net.history.record("valid_loss", float(validation_losses[epoch - 1]))
         return trainer
 
     # ------------------------------------------------------------- training

@@ -81,6 +81,26 @@ def test_loaded_model_can_be_refitted(tabular, tmp_path):
     np.testing.assert_allclose(refit.transform(tabular), model.transform(tabular), rtol=1e-5)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_loaded_model_extends_its_loss_curve(tabular, tmp_path, early_stopping):
+    # Saved state is not lost: epochs after load (partial_fit, warm start)
+    # continue the count and the curves, as they do without the round trip.
+    params = dict(n_components=2, **FAST, early_stopping=early_stopping,
+                  n_iter_no_change=100)
+    model = fitted(Autoencoder(**params), tabular)
+    path = save(model, tmp_path / "m.safetensors")
+    loaded = load(path)
+    loaded.partial_fit(tabular)
+    assert loaded.n_iter_ == model.n_iter_ + 1
+    assert loaded.loss_curve_[: model.n_iter_] == model.loss_curve_
+    warm = fitted(load(path).set_params(warm_start=True, max_iter=2), tabular)
+    assert warm.n_iter_ == model.n_iter_ + 2
+    assert warm.loss_curve_[: model.n_iter_] == model.loss_curve_
+    if early_stopping:
+        assert warm.validation_scores_[: model.n_iter_] == model.validation_scores_
+        assert len(warm.validation_scores_) == warm.n_iter_
+
+
 def test_saving_replaces_a_file_only_when_complete(tabular, tmp_path, monkeypatch):
     path = tmp_path / "m.safetensors"
     model = fitted(Autoencoder(n_components=2, **FAST), tabular)
