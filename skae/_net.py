@@ -191,10 +191,7 @@ class OneCycle(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.scheduler_ = None
-        self.saved_ = [
-            {key: value for key, value in group.items() if key != "params"}
-            for group in net.optimizer_.param_groups
-        ]
+        self.saved_ = [dict(group) for group in net.optimizer_.param_groups]
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.scheduler_ is not None:
@@ -218,8 +215,7 @@ class OneCycle(Callback):
 
     def on_train_end(self, net, **kwargs):
         for group, saved in zip(net.optimizer_.param_groups, self.saved_):
-            for key in [key for key in group if key != "params" and key not in saved]:
-                del group[key]  # the scheduler's own entries (max_lr, ...)
+            group.clear()  # also drops the scheduler's own entries (max_lr, ...)
             group.update(saved)
         self.scheduler_ = None
 

@@ -181,7 +181,7 @@ class Trainer:
         net = trainer._net
         # Built by fit: no hold-out, stopping rule or schedule for single epochs.
         fit_only = ("stopping", "schedule")
-        if net.train_split is not None or any(n in fit_only for n, _ in net.callbacks):
+        if any(n in fit_only for n, _ in net.callbacks):
             net.train_split = None
             net.callbacks = [(n, cb) for n, cb in net.callbacks if n not in fit_only]
             net.initialize_callbacks()
