@@ -63,8 +63,8 @@ def odds_paths(data_dir, sets=None):
 
 
 def _GaussianResiduals(**params):
-    """The default ensemble until 2026-11-22: Gaussian residuals, batches of 32,
-    30 epochs (also used by bench_contamination.py)."""
+    """The default ensemble until 2026-11-22: five members, Gaussian residuals,
+    batches of 32, 30 epochs (also used by bench_contamination.py)."""
     from skae import OutlierDetector
 
     class GaussianResiduals(OutlierDetector):
@@ -73,7 +73,7 @@ def _GaussianResiduals(**params):
                 residual_likelihood="gaussian", batch_size=32, max_iter=30,
                 learning_rate="constant", learning_rate_init=1e-3)
 
-    return GaussianResiduals(**params)
+    return GaussianResiduals(**{"n_estimators": 5, **params})
 
 
 def detectors(seed):
@@ -94,7 +94,7 @@ def detectors(seed):
     # from its own random_state, as scikit-learn's bagging does).
     one = dict(n_estimators=1, max_samples=1.0, random_state=seed)
     found = {
-        # The default detector: five trimmed autoencoders on 256-row subsamples.
+        # The default detector: ten trimmed autoencoders on 256-row subsamples.
         "skae default": OutlierDetector(random_state=seed),
         # The same ensemble with Gaussian residuals: the default until 2026-11-22.
         "skae default, Gaussian residuals (previous)": _GaussianResiduals(random_state=seed),

@@ -170,6 +170,29 @@ def test_seed_spread_benchmark_holds_the_split_and_varies_the_detector_seed(tmp_
     assert runs["easy", 0] > 0.9
 
 
+def test_ensemble_size_study_repeats_each_split_with_the_detector_seeds(tmp_path):
+    output = tmp_path / "spread.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "dev_anomaly_spread.py"), "--seeds", "0",
+         "--detector-seeds", "0", "1", "--members", "2", "--tasks", "wine", "cancer",
+         "--output", str(output)],
+        capture_output=True, text=True, timeout=600, check=True, cwd=ROOT / "benchmarks",
+    )
+    report = json.loads(output.read_text())
+    assert set(report["roc_auc"]) == {"OutlierDetector(n_estimators=2)", "IsolationForest"}
+    for name, rows in report["roc_auc"].items():
+        a = np.array(rows)
+        assert a.shape == (2 * 3, 2)  # 2 tasks x 3 conditions, 2 detector seeds
+        summary = report["summary"][name]
+        # The summary is computed from these runs.
+        assert summary["mean"] == pytest.approx(a.mean())
+        assert summary["sd_of_mean"] == pytest.approx(a.mean(0).std(ddof=1))
+        assert summary["per_split_sd"] == pytest.approx(a.std(1, ddof=1).mean())
+    # Different detector seeds give different detectors.
+    assert np.array(report["roc_auc"]["IsolationForest"]).std(1).max() > 0
+    assert "| IsolationForest |" in output.with_suffix(".md").read_text()
+
+
 def test_image_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
     stand_in_mnist(tmp_path, n_train=60, n_test=20)
     output = tmp_path / "images.json"
