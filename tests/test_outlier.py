@@ -197,9 +197,9 @@ def test_the_ensemble_is_reproducible_and_parallel_fits_agree():
     make = dict(estimator=Autoencoder(n_components=3, **FAST), n_estimators=3, random_state=7)
     first = OutlierDetector(**make).fit(X).score_samples(X)
     again = OutlierDetector(**make).fit(X).score_samples(X)
-    threads = OutlierDetector(**make, n_jobs=2).fit(X).score_samples(X)
+    parallel = OutlierDetector(**make, n_jobs=2).fit(X).score_samples(X)
     np.testing.assert_array_equal(first, again)
-    np.testing.assert_allclose(first, threads, rtol=1e-6)
+    np.testing.assert_allclose(first, parallel, rtol=1e-6)
 
 
 @pytest.mark.parametrize("max_samples, rows", [("auto", 256), (100, 100), (0.5, 315), (1.0, 630)])

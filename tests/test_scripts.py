@@ -193,6 +193,23 @@ def test_ensemble_size_study_repeats_each_split_with_the_detector_seeds(tmp_path
     assert "| IsolationForest |" in output.with_suffix(".md").read_text()
 
 
+def test_detector_jobs_benchmark_times_each_way_of_fitting_the_members(tmp_path):
+    output = tmp_path / "jobs.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_detector_jobs.py"), "--rows", "300",
+         "--repeats", "1", "--output", str(output)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    report = json.loads(output.read_text())
+    assert [r["detector"] for r in report["rows"]] == [
+        "OutlierDetector()", "4 x Autoencoder(max_iter=30) on all rows"]
+    for row in report["rows"]:
+        assert list(row["seconds"]) == ["one process", "2 threads", "2 processes, cold",
+                                        "2 processes, warm"]
+        assert all(s > 0 for s in row["seconds"].values())
+    assert "| OutlierDetector() |" in output.with_suffix(".md").read_text()
+
+
 def test_image_benchmark_on_a_tiny_stand_in_for_mnist(tmp_path):
     stand_in_mnist(tmp_path, n_train=60, n_test=20)
     output = tmp_path / "images.json"

@@ -158,7 +158,6 @@ def test_explain_names_the_tables_own_columns():
 
 def test_detection_on_a_raw_table_finds_planted_anomalies():
     df = make_table(n=600, holes=0.05, seed=2)
-    rng = np.random.default_rng(3)
     # Rows far from the centre whose colour and score say the opposite of the rest.
     anomalies = df.dropna()
     anomalies = anomalies[anomalies["score"].abs() > 1.5].iloc[:30].copy()
@@ -169,7 +168,20 @@ def test_detection_on_a_raw_table_finds_planted_anomalies():
     det = OutlierDetector(contamination=0.05, random_state=0).fit(df)
     auc = roc_auc_score(labels, -det.score_samples(test))
     assert auc > 0.9, auc
-    assert rng is not None
+
+
+def test_members_fitted_in_worker_processes_model_the_same_table():
+    # n_jobs ships each member, with the table learned on all rows, to a worker
+    # process and back: the same members as a sequential fit.
+    df = make_table(n=300, holes=0.05, seed=5)
+    params = dict(n_estimators=3, max_samples=100, contamination=0.05, random_state=0)
+    sequential = OutlierDetector(**params).fit(df)
+    parallel = OutlierDetector(**params, n_jobs=2).fit(df)
+    np.testing.assert_allclose(parallel.score_samples(df), sequential.score_samples(df),
+                               rtol=1e-6)
+    assert [m.column_kinds_ for m in parallel.estimators_] == \
+        [m.column_kinds_ for m in sequential.estimators_]
+    assert set(parallel.explain(df)["feature"]) <= set(df.columns)
 
 
 def test_numeric_arrays_with_holes_round_trip_as_arrays():
