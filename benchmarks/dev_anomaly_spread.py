@@ -96,12 +96,13 @@ def main(argv=None):
                      f"{s['per_split_sd']:.4f} | {s['fit_seconds']:.2f} |")
     table = "\n".join(lines)
     print(table)
+    n_splits = len(next(iter(auc.values())))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({"seeds": args.seeds,
                                        "detector_seeds": args.detector_seeds,
                                        "summary": summary, "roc_auc": auc}, indent=2))
     args.output.with_suffix(".md").write_text(
-        f"Development tasks (not ODDS; see dev_anomaly_defaults.py): {len(auc[name])} splits "
+        f"Development tasks (not ODDS; see dev_anomaly_defaults.py): {n_splits} splits "
         f"(split seeds {args.seeds}), each detector fitted with detector seeds "
         f"{args.detector_seeds}.\n\n{table}\n"
     )
