@@ -196,9 +196,9 @@ class OneCycle(Callback):
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.scheduler_ is not None:
             return
-        n = len(dataset_train)
-        batch_size = n if net.batch_size == -1 else net.batch_size
-        self.total_steps_ = math.ceil(n / batch_size) * net.max_epochs
+        # The batches of an epoch, counted by the iterator that will yield them.
+        batches = len(net.get_iterator(dataset_train, training=True))
+        self.total_steps_ = batches * net.max_epochs
         optimizer = net.optimizer_
         self.scheduler_ = torch.optim.lr_scheduler.OneCycleLR(
             optimizer,
