@@ -7,7 +7,11 @@ candidate imputes them and is scored by the RMSE on the removed entries
 Prints a table and writes ``results/dev_imputer_defaults.{json,md}``: by
 default the chosen setting against the alternatives it was chosen over;
 ``--grid 1`` ... ``--grid 5`` are the earlier rounds of the search (constant
-rate).
+rate). ``--grid 6`` sizes the network by the table's width on eight tables:
+the four above and four narrow ones (4-6 columns) that ship offline, because
+the four above are all 10 columns or wider: iris (scikit-learn), the penguins'
+four measurements (``palmerpenguins``), the cars' six numbers and Seattle's
+daily weather (``vega_datasets``), complete rows only.
 
     python benchmarks/dev_imputer_defaults.py [--seeds 0 1 2] [--grid N]
 """
@@ -19,7 +23,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits, load_iris,
+                              load_wine)
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.preprocessing import StandardScaler
@@ -42,13 +47,30 @@ def dev_sets():
     }
 
 
+def narrow_sets():
+    """Four narrow tables (4-6 numeric columns), complete rows only."""
+    import palmerpenguins
+    from vega_datasets import local_data
+
+    penguins = palmerpenguins.load_penguins()[
+        ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]]
+    return {
+        "iris": load_iris().data,
+        "penguins": penguins.dropna().to_numpy(float),
+        "cars": local_data.cars().select_dtypes("number").dropna().to_numpy(float),
+        "seattle": local_data.seattle_weather().select_dtypes("number").to_numpy(float),
+    }
+
+
 def dae(code=0.5, hidden=(128,), level=0.2, steps=6000, batch=64, lr=1e-3,
         refinements=1, patience=10, min_epochs=30, max_epochs=300, schedule="constant"):
     def make(n_rows, n_columns, seed):
         batches = max(1, -(-n_rows // batch))
         epochs = int(np.clip(steps // batches, min_epochs, max_epochs))
-        layers = hidden if hidden != "scaled" else (
-            min(256, 16 * n_columns), min(128, 8 * n_columns))
+        layers = hidden
+        if isinstance(hidden, str):  # "scaled16": (16 d, 8 d), capped at (256, 128)
+            factor = int(hidden.removeprefix("scaled") or 16)
+            layers = (min(256, factor * n_columns), min(128, factor // 2 * n_columns))
         estimator = DenoisingAutoencoder(
             n_components=max(2, int(code * n_columns)), hidden_layer_sizes=layers,
             noise="masking", noise_level=level, batch_size=batch,
@@ -128,6 +150,23 @@ def candidates(grid):
             out[f"DAE r0 code d (256, 128) b{batch} s{steps} lr{lr} min{floor}"] = dae(
                 code=1.0, hidden=(256, 128), refinements=0, batch=batch, steps=steps,
                 lr=lr, min_epochs=floor)
+    if grid == 6:  # the network's width by the table's, on wide and narrow tables
+        out = dict(CANDIDATES)
+        for factor in (8, 16, 32):
+            out[f"default, layers {factor} and {factor // 2} times a narrow table's width"] = (
+                one_cycle(hidden=f"scaled{factor}"))
+    if grid == 7:  # the step budget, with either width, on the same eight tables
+        out = dict(CANDIDATES)
+        for steps in (300, 200):
+            out[f"default, {steps} steps"] = one_cycle(steps=steps)
+        for steps in (400, 300, 200):
+            out[f"layers 16 and 8 times the width, {steps} steps"] = one_cycle(
+                hidden="scaled16", steps=steps)
+    if grid == 8:  # half the rows per step: batches of 64 (with the scaled width)
+        out = dict(CANDIDATES)
+        for steps, lr in ((400, 5e-3), (400, 3e-3), (600, 3e-3)):
+            out[f"batches of 64, {steps} steps, peak {lr:g}"] = one_cycle(
+                hidden="scaled16", batch=64, steps=steps, lr=lr)
     if grid == 2:
         out["DAE r0 code d (128,) patience 1000"] = dae(code=1.0, refinements=0,
                                                         patience=1000)
@@ -142,11 +181,17 @@ def main():
     parser.add_argument("--fraction", type=float, default=0.2)
     parser.add_argument("--grid", type=int, default=0,
                         help="1: the candidate settings; 2: the second round")
-    parser.add_argument("--out", default=str(RESULTS / "dev_imputer_defaults.json"))
+    parser.add_argument("--out", default=None, help="default: results/dev_imputer_defaults"
+                        ".json (--grid 6: dev_imputer_width.json, 7: dev_imputer_steps.json)")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = str(RESULTS / {6: "dev_imputer_width.json", 7: "dev_imputer_steps.json",
+                              8: "dev_imputer_batch.json"}.get(
+            args.grid, "dev_imputer_defaults.json"))
     warnings.simplefilter("ignore")
     rows = []
-    for name, raw in dev_sets().items():
+    sets = dev_sets() if args.grid < 6 else {**dev_sets(), **narrow_sets()}
+    for name, raw in sets.items():
         X = StandardScaler().fit_transform(raw)
         for seed in args.seeds:
             X_missing, holes = punch(X, args.fraction, seed)

@@ -93,24 +93,28 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_refinements = n_refinements
         self.random_state = random_state
 
-    def _default_estimator(self, n_rows, n_columns):
+    def _default_estimator(self, n_rows, n_columns, width):
         # Chosen on development data (benchmarks/dev_imputer_defaults.py: four of
         # scikit-learn's bundled tables, 20% of entries removed at random, 3
         # seeds): two hidden layers and a code as wide as the table (capped at
         # the last hidden layer) beat one layer of 128, (128, 64) and a
-        # half-width code; layers 16 and 8 times a narrow table's width tied
-        # (0.660 against 0.662), so the simpler network stays. A one-cycle
-        # schedule peaking at 5e-3 over batches of 128 matched the previous
-        # default (a constant 1e-3, about 2,000 steps of 64 that early stopping
-        # cut to 816 on average) at 0.662 against 0.663 in 318 steps: of the
-        # budgets tried, the one with the fewest steps within 0.005 of the best
-        # RMSE. The stopping rule is left out: a plateau while the rate is high
-        # is no sign of convergence.
+        # half-width code. A one-cycle schedule peaking at 5e-3 over batches of
+        # 128 matched the previous default (a constant 1e-3, about 2,000 steps
+        # of 64 that early stopping cut to 816 on average) at 0.662 against
+        # 0.663 in 318 steps: of the budgets tried, the one with the fewest
+        # steps within 0.005 of the best RMSE. The stopping rule is left out: a
+        # plateau while the rate is high is no sign of convergence.
+        # Hidden layers 16 and 8 times the encoded width, at most (256, 128):
+        # on those four tables and four narrow ones (--grid 6 and 7: iris,
+        # penguins, cars, Seattle's weather; 4-6 columns) 0.644 against 0.642
+        # for (256, 128) everywhere, in 0.28 s a fit against 0.40 s: by the
+        # same rule the cheapest within 0.005 of the best (8 and 4 times:
+        # 0.649; 300 or 200 steps: 0.647-0.655).
         batches = max(1, -(-n_rows // 128))
         max_iter = int(np.clip(400 // batches, 3, 80))
         return DenoisingAutoencoder(
             n_components=min(max(2, n_columns), 128),
-            hidden_layer_sizes=(256, 128),
+            hidden_layer_sizes=(min(256, 16 * width), min(128, 8 * width)),
             noise="masking",
             noise_level=0.2,
             batch_size=128,
@@ -151,7 +155,8 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"Expected a 2D array or DataFrame, got {len(shape)}D input instead."
                 )
-            estimator = self._default_estimator(*shape)
+            table = Table.learn(X)
+            estimator = self._default_estimator(*shape, table.width)
         else:
             estimator = clone(self.estimator)
             if not isinstance(estimator, BaseAutoencoder):
@@ -162,7 +167,9 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if "random_state" in estimator.get_params(deep=False) and self.random_state is not None:
             estimator.set_params(random_state=self.random_state)
         # Always a table, complete or not: the model must take holes at transform.
-        estimator._given_table = Table.learn(X, estimator.categorical_features)
+        if self.estimator is not None:
+            table = Table.learn(X, estimator.categorical_features)
+        estimator._given_table = table
         self.estimator_ = estimator.fit(X)
         self.n_features_in_ = estimator.n_features_in_
         if hasattr(estimator, "feature_names_in_"):

@@ -110,11 +110,17 @@ class TableLikelihood:
         k, b = self.n_numeric, self.n_numeric + self.n_binary
         if k:
             target, mean = x[..., :k], out[..., :k]
-            std_log = torch.zeros_like(mean) if log_std is None else log_std[..., :k]
             observed = ~torch.isnan(target)
-            z_score = (torch.where(observed, target, mean) - mean) * torch.exp(-std_log)
-            term = -0.5 * (z_score.square() + 2 * std_log + math.log(2 * math.pi))
-            total = total + torch.where(observed, term, 0.0).sum(dim=-1)
+            # Missing entries: residual 0 (and no gradient), constant not counted.
+            residual = torch.where(observed, target, mean) - mean
+            if log_std is None:  # unit variance (autoencoders): fewer kernels per step
+                constant = 0.5 * math.log(2 * math.pi) * observed.sum(dim=-1)
+                total = total - 0.5 * residual.square().sum(dim=-1) - constant
+            else:
+                std_log = log_std[..., :k]
+                term = -0.5 * ((residual * torch.exp(-std_log)).square() + 2 * std_log
+                               + math.log(2 * math.pi))
+                total = total + torch.where(observed, term, 0.0).sum(dim=-1)
         if b > k:
             target = x[..., k:b]
             observed = ~torch.isnan(target)

@@ -315,6 +315,9 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     assert {row["data"] for row in report["imputation"]} == {"tiny"}
     # Rank-2 data: every learned imputer beats the column mean.
     assert rmse["skae AutoencoderImputer"] < 0.8 * rmse["SimpleImputer (mean)"]
+    # Every imputer had one untimed warm-up fit, reported apart from the totals.
+    warm = report["meta"]["warm_up_seconds"]
+    assert set(warm) == set(rmse) and all(seconds > 0 for seconds in warm.values())
     tasks = {(row["data"], row["rare"]) for row in report["detection"]}
     assert ("penguins", "Gentoo") in tasks and ("cars", "Europe") in tasks
     assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])

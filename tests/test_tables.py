@@ -284,6 +284,21 @@ def test_the_imputer_fills_categorical_holes_and_keeps_dtypes():
     assert list(out.index) == list(df.index)
 
 
+def test_the_default_imputers_network_is_sized_by_the_width_it_sees():
+    def layers(X):
+        return AutoencoderImputer(random_state=0).fit(X).estimator_.hidden_layer_sizes
+
+    rng = np.random.default_rng(0)
+    narrow = rng.normal(size=(60, 4))
+    narrow[::5, 0] = np.nan
+    assert layers(narrow) == (64, 32)
+    wide = rng.normal(size=(60, 40))
+    wide[::5, 0] = np.nan
+    assert layers(wide) == (256, 128)  # capped
+    # Three numbers, a bool and two three-level categories: ten inputs, not six.
+    assert layers(make_table(n=120)) == (160, 80)
+
+
 def test_the_imputer_is_reproducible_and_refuses_other_estimators():
     X = np.random.default_rng(0).normal(size=(80, 4))
     X[::4, 1] = np.nan

@@ -181,3 +181,24 @@ def test_each_likelihood_family_owns_density_mean_sampling_and_check():
     gaussian.check(np.array([[0.0, 2.0]]))
     # One object per family, also through pickling (saved and copied modules).
     assert pickle.loads(pickle.dumps(bernoulli)) is bernoulli
+
+
+def test_table_gaussian_heads_leave_holes_out_with_and_without_a_scale():
+    from types import SimpleNamespace
+
+    from skae._likelihoods import TableLikelihood
+
+    likelihood = TableLikelihood(SimpleNamespace(n_numeric=3, n_binary=0, categorical=[]))
+    x = torch.tensor([[1.0, float("nan"), -1.0], [0.5, 2.0, float("nan")]])
+    out = torch.tensor([[0.0, 9.0, 1.0], [0.0, 1.0, 7.0]], requires_grad=True)
+    unit = likelihood.log_density(out, x)  # autoencoders: unit variance
+    # Observed entries only: row 1 has residuals 1 and -2, row 2 has 0.5 and 1.
+    expected = [norm.logpdf([1.0, -2.0]).sum(), norm.logpdf([0.5, 1.0]).sum()]
+    np.testing.assert_allclose(unit.detach().numpy(), expected, rtol=1e-6)
+    scaled = likelihood.log_density(out, x, torch.full((3,), math.log(2.0)))
+    expected = [norm.logpdf([1.0, -2.0], scale=2).sum(), norm.logpdf([0.5, 1.0], scale=2).sum()]
+    np.testing.assert_allclose(scaled.detach().numpy(), expected, rtol=1e-6)
+    # No gradient reaches (or leaks NaN into) the decoder outputs of holes.
+    unit.sum().backward()
+    assert torch.isfinite(out.grad).all()
+    assert out.grad[0, 1] == 0 and out.grad[1, 2] == 0 and out.grad[0, 0] != 0
