@@ -5,7 +5,8 @@ Part 1, imputation. Every ODDS set of at most 10,000 rows and 50 columns
 86-100 s per fit on arrhythmia's 274 columns), standardised, constant
 columns dropped; 20% of the entries removed completely at random (every row keeps
 one). Each imputer fills them; RMSE on the removed entries (standardised
-units) and wall-clock time of ``fit_transform``: SimpleImputer (mean),
+units) and wall-clock time of ``fit_transform`` (the median of ``--repeats``
+fits, 3 by default, taken in turns): SimpleImputer (mean),
 KNNImputer, IterativeImputer and skae's ``AutoencoderImputer()``.
 
 Part 2, detection on raw mixed tables (strings, ints, floats, holes) that
@@ -75,7 +76,8 @@ def warm_up(fraction):
     return seconds
 
 
-def run_imputation(data_dir, seeds, fraction):
+def run_imputation(data_dir, seeds, fraction, repeats=1):
+    from sklearn.base import clone
     from sklearn.preprocessing import StandardScaler
 
     rows = []
@@ -86,15 +88,27 @@ def run_imputation(data_dir, seeds, fraction):
         X = StandardScaler().fit_transform(X[:, X.std(axis=0) > 0])
         for seed in seeds:
             X_missing, holes = punch(X, fraction, seed)
-            for name, imputer in imputers(seed).items():
-                start = time.perf_counter()
-                filled = imputer.fit_transform(X_missing)
-                seconds = time.perf_counter() - start
-                rmse = float(np.sqrt(np.mean((filled[holes] - X[holes]) ** 2)))
-                rows.append(dict(data=path.stem, seed=seed, imputer=name, rmse=rmse,
-                                 seconds=seconds))
-                print(f"{path.stem:12s} {seed} {name:26s} RMSE {rmse:.4f} {seconds:7.2f} s",
-                      flush=True)
+            models = imputers(seed)
+            times = {name: [] for name in models}
+            rmse = {}
+            # Rounds in turn (each imputer once per round), so that a slow spell of
+            # the machine does not fall on one imputer's repeats only.
+            for _ in range(repeats):
+                for name, imputer in models.items():
+                    start = time.perf_counter()
+                    filled = clone(imputer).fit_transform(X_missing)
+                    times[name].append(time.perf_counter() - start)
+                    error = float(np.sqrt(np.mean((filled[holes] - X[holes]) ** 2)))
+                    rmse.setdefault(name, error)
+                    if not np.isclose(error, rmse[name], rtol=1e-6):
+                        raise RuntimeError(f"{name} is not reproducible on {path.stem}: "
+                                           f"RMSE {error} after {rmse[name]}")
+            for name in models:
+                seconds = float(np.median(times[name]))
+                rows.append(dict(data=path.stem, seed=seed, imputer=name, rmse=rmse[name],
+                                 seconds=seconds, seconds_all=times[name]))
+                print(f"{path.stem:12s} {seed} {name:26s} RMSE {rmse[name]:.4f} "
+                      f"{seconds:7.2f} s", flush=True)
     return rows
 
 
@@ -223,17 +237,20 @@ def main():
     parser.add_argument("--fraction", type=float, default=0.2)
     parser.add_argument("--skip-imputation", action="store_true")
     parser.add_argument("--skip-detection", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed fits per imputer, set and seed (the median counts)")
     parser.add_argument("--out", default=str(RESULTS / "bench_mixed"))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     warm = {} if args.skip_imputation else warm_up(args.fraction)
     imputation = [] if args.skip_imputation else run_imputation(
-        args.data_dir, args.seeds, args.fraction)
+        args.data_dir, args.seeds, args.fraction, args.repeats)
     detection = [] if args.skip_detection else run_detection(args.seeds)
     out = Path(args.out)
     out.parent.mkdir(exist_ok=True)
     meta = dict(seeds=args.seeds, fraction=args.fraction, machine=platform.platform(),
-                python=platform.python_version(), warm_up_seconds=warm)
+                python=platform.python_version(), warm_up_seconds=warm,
+                repeats=args.repeats)
     out.with_suffix(".json").write_text(json.dumps(
         dict(meta=meta, imputation=imputation, detection=detection), indent=1))
     text = ["# Real tables (`bench_mixed.py`)", "",
@@ -241,8 +258,9 @@ def main():
     if imputation:
         text += [f"## Imputation: RMSE on {args.fraction:.0%} of entries removed at random "
                  "(standardised units; lower is better)", "", imputation_table(imputation), "",
-                 "Seconds are wall-clock `fit_transform` times after one untimed warm-up fit "
-                 "of each imputer (warm-up: " + ", ".join(
+                 f"Seconds are medians of {args.repeats} wall-clock `fit_transform` times "
+                 "(the imputers in turn), after one untimed warm-up fit of each imputer "
+                 "(warm-up: " + ", ".join(
                      f"{name} {sec:.2f} s" for name, sec in warm.items()) + ").", ""]
     if detection:
         text += ["## Detection on raw mixed tables: ROC-AUC (rare-class tasks)", "",

@@ -307,11 +307,15 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     output = tmp_path / "mixed"
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_mixed.py"), "--data-dir",
-         str(tmp_path), "--seeds", "0", "--out", str(output)],
+         str(tmp_path), "--seeds", "0", "--repeats", "2", "--out", str(output)],
         capture_output=True, text=True, timeout=600, check=True,
     )
     report = json.loads(output.with_suffix(".json").read_text())
     rmse = {row["imputer"]: row["rmse"] for row in report["imputation"]}
+    # Each time is the median of the repeated fits (the script checks they agree).
+    for row in report["imputation"]:
+        assert len(row["seconds_all"]) == 2
+        assert row["seconds"] == pytest.approx(np.median(row["seconds_all"]))
     assert {row["data"] for row in report["imputation"]} == {"tiny"}
     # Rank-2 data: every learned imputer beats the column mean.
     assert rmse["skae AutoencoderImputer"] < 0.8 * rmse["SimpleImputer (mean)"]
@@ -322,3 +326,23 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     assert ("penguins", "Gentoo") in tasks and ("cars", "Europe") in tasks
     assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])
     assert "| **mean RMSE** |" in output.with_suffix(".md").read_text()
+
+
+@pytest.mark.filterwarnings("ignore:The 'convert_dates' keyword")  # inside vega_datasets
+def test_imputer_study_sizes_networks_by_width_on_wide_and_narrow_tables(monkeypatch):
+    from skae import AutoencoderImputer
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "dev_imputer_defaults.py")
+    narrow = study.narrow_sets()
+    assert {name: X.shape[1] for name, X in narrow.items()} == {
+        "iris": 4, "penguins": 4, "cars": 6, "seattle": 4}
+    assert all(np.isfinite(X).all() and len(X) >= 150 for X in narrow.values())
+    # The study's default is the package's: same layers on a narrow and a wide table.
+    for width in (4, 40):
+        package = AutoencoderImputer()._default_estimator(300, width, width)
+        studied = study.one_cycle()(300, width, 0).estimator
+        assert studied.hidden_layer_sizes == package.hidden_layer_sizes
+    assert study.one_cycle(hidden=(256, 128))(300, 4, 0).estimator.hidden_layer_sizes == (
+        256, 128)
+    assert set(study.candidates(6)) > {"skae default", "IterativeImputer"}
