@@ -37,6 +37,9 @@ from skae import AutoencoderImputer, DenoisingAutoencoder
 from _data import punch
 
 RESULTS = Path(__file__).parent / "results"
+# Where the eight-table rounds write (the others: dev_imputer_defaults).
+OUTPUTS = {6: "dev_imputer_width", 7: "dev_imputer_steps", 8: "dev_imputer_batch",
+           9: "dev_imputer_noise"}
 
 
 def dev_sets():
@@ -189,14 +192,15 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--fraction", type=float, default=0.2)
     parser.add_argument("--grid", type=int, default=0,
-                        help="1: the candidate settings; 2: the second round")
-    parser.add_argument("--out", default=None, help="default: results/dev_imputer_defaults"
-                        ".json (--grid 6: dev_imputer_width.json, 7: dev_imputer_steps.json)")
+                        help="0: the default against its alternatives; 1-5: the earlier "
+                        "rounds; 6-9: width, steps, batches of 64, masking and code on "
+                        "eight tables")
+    parser.add_argument("--out", default=None, help="default: results/" + ", ".join(
+        f"{name}.json (--grid {grid})" for grid, name in OUTPUTS.items())
+        + "; otherwise results/dev_imputer_defaults.json")
     args = parser.parse_args()
     if args.out is None:
-        args.out = str(RESULTS / {6: "dev_imputer_width.json", 7: "dev_imputer_steps.json",
-                              8: "dev_imputer_batch.json", 9: "dev_imputer_noise.json"}.get(
-            args.grid, "dev_imputer_defaults.json"))
+        args.out = str(RESULTS / (OUTPUTS.get(args.grid, "dev_imputer_defaults") + ".json"))
     warnings.simplefilter("ignore")
     # One untimed fit first: a process's first torch optimizer step imports
     # torch._dynamo (about a second), which would land on the first candidate.
