@@ -165,11 +165,10 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     "AutoencoderImputer needs one of skae's autoencoders, which leave "
                     f"missing entries out of their loss; got {type(estimator).__name__}."
                 )
+            table = Table.learn(X, estimator.categorical_features)
         if "random_state" in estimator.get_params(deep=False) and self.random_state is not None:
             estimator.set_params(random_state=self.random_state)
         # Always a table, complete or not: the model must take holes at transform.
-        if self.estimator is not None:
-            table = Table.learn(X, estimator.categorical_features)
         estimator._given_table = table
         self.estimator_ = estimator.fit(X)
         self.n_features_in_ = estimator.n_features_in_
