@@ -11,9 +11,14 @@ _FLOAT32_SUBSET = (
     "float32 network: a row scored alone or in a batch agrees to ~1e-6 relative "
     "(BLAS kernels differ with the row count), not to the check's 1e-7"
 )
+_FLOAT32_ORDER = (
+    "float32 network: the same rows in another order agree to ~1e-7 relative, not "
+    "always within the check's 1e-7 (torch 2.6's kernels on the suite's oldest floor)"
+)
 EXPECTED_FAILED_CHECKS = {
     **{
-        name: {"check_methods_subset_invariance": _FLOAT32_SUBSET}
+        name: {"check_methods_subset_invariance": _FLOAT32_SUBSET,
+               "check_methods_sample_order_invariance": _FLOAT32_ORDER}
         for name in (
             "Autoencoder",
             "Autoencoder-trimmed",
