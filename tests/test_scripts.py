@@ -346,3 +346,43 @@ def test_imputer_study_sizes_networks_by_width_on_wide_and_narrow_tables(monkeyp
     assert study.one_cycle(hidden=(256, 128))(300, 4, 0).estimator.hidden_layer_sizes == (
         256, 128)
     assert set(study.candidates(6)) > {"skae default", "IterativeImputer"}
+
+
+def test_novelty_benchmark_runs_both_settings_and_draws_them(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    X = np.vstack([rng.normal(size=(120, 4)), rng.normal(size=(12, 4)) + 6])
+    savemat(tmp_path / "odds" / "tiny.mat", {"X": X, "y": np.r_[np.zeros(120), np.ones(12)][:, None]})
+    output, figure = tmp_path / "novelty.json", tmp_path / "novelty.png"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_novelty.py"), "--data-dir", str(tmp_path),
+         "--seeds", "0", "--output", str(output), "--figure", str(figure)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    report = json.loads(output.read_text())
+    runs = report["sets"][0]["runs"]
+    assert {r["setting"] for r in runs} == {"clean", "contaminated"}
+    for setting in ("clean", "contaminated"):
+        names = {row["detector"] for row in report["summary"][setting]}
+        assert {"skae, novelty=True", "skae default", "kNN (k=5)", "LocalOutlierFactor",
+                "PCA", "IsolationForest"} <= names
+    # clean: 60 normal training rows; the test holds the other 60 and all 12 anomalies.
+    by_setting = {r["setting"]: r for r in runs if r["detector"] == "kNN (k=5)"}
+    assert by_setting["clean"]["roc_auc"] > 0.9 and by_setting["contaminated"]["roc_auc"] > 0.5
+    assert output.with_suffix(".md").read_text().count("| tiny |") == 2
+    assert figure.stat().st_size > 10_000
+
+
+def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "dev_novelty.py")
+    names = [name for name, X, y in study.tasks(0)]
+    assert names[-2:] == ["sparse_binary", "gap_nearconst"]
+    name, X, y = list(study.tasks(0))[-1]
+    X_train, X_test, y_test = study.split(X, y, "clean", 0)
+    assert len(X_train) == (y == 0).sum() // 2 and y_test.sum() == y.sum()
+    assert set(study.candidates(0, len(X_train), X.shape[1])) >= {
+        "novelty=True: wide AE, residual density + 5-NN code density (chosen)",
+        "kNN (k=5) on the rows"}
