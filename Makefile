@@ -15,8 +15,7 @@ STAMP := $(VENV)/.installed
 # The floors: the oldest Python skae supports, found on PATH or through pyenv.
 MIN_PYTHON_VERSION := 3.10
 PYTHON_MIN ?= $(shell python$(MIN_PYTHON_VERSION) -c 'import sys; print(sys.executable)' 2>/dev/null \
-	|| (command -v pyenv >/dev/null && v=$$(pyenv versions --bare | grep -E '^$(MIN_PYTHON_VERSION)\.[0-9]+$$' | tail -1) \
-	    && [ -n "$$v" ] && echo "$$(pyenv root)/versions/$$v/bin/python"))
+	|| ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(MIN_PYTHON_VERSION).*/bin/python 2>/dev/null | sort -V | tail -1)
 VENV_MIN := .venv-min
 MIN_STAMP := $(VENV_MIN)/.installed
 
