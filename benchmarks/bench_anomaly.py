@@ -136,8 +136,24 @@ def anomaly_scores(detector, X):
     return np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=top, posinf=top, neginf=-top)
 
 
-def run_set(path, seeds, only=None):
+def measure(detector, X_train, X_test, y_test):
+    """Fit without labels, score the test rows: ROC-AUC, AP, fit and score seconds."""
     from sklearn.metrics import average_precision_score, roc_auc_score
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        detector.fit(X_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = anomaly_scores(detector, X_test)
+    score_seconds = time.perf_counter() - start
+    return {"roc_auc": float(roc_auc_score(y_test, scores)),
+            "average_precision": float(average_precision_score(y_test, scores)),
+            "fit_seconds": fit_seconds, "score_seconds": score_seconds}
+
+
+def run_set(path, seeds, only=None):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
@@ -152,22 +168,11 @@ def run_set(path, seeds, only=None):
         for name, detector in detectors(seed).items():
             if only is not None and name not in only:
                 continue
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                detector.fit(X_train)
-            fit_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            scores = anomaly_scores(detector, X_test)
-            score_seconds = time.perf_counter() - start
-            rows.append({
-                "set": path.stem, "seed": seed, "detector": name,
-                "roc_auc": float(roc_auc_score(y_test, scores)),
-                "average_precision": float(average_precision_score(y_test, scores)),
-                "fit_seconds": fit_seconds, "score_seconds": score_seconds,
-            })
+            rows.append({"set": path.stem, "seed": seed, "detector": name,
+                         **measure(detector, X_train, X_test, y_test)})
             print(f"  {path.stem:<12} seed {seed} {name:<34} AUC {rows[-1]['roc_auc']:.3f} "
-                  f"AP {rows[-1]['average_precision']:.3f} fit {fit_seconds:6.1f}s", flush=True)
+                  f"AP {rows[-1]['average_precision']:.3f} fit {rows[-1]['fit_seconds']:6.1f}s",
+                  flush=True)
     return {"set": path.stem, "n_samples": len(X), "n_features": X.shape[1],
             "n_outliers": int(y.sum()), "runs": rows}
 

@@ -34,13 +34,12 @@ import argparse
 import json
 import platform
 import statistics
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from bench_anomaly import load_odds, odds_paths
+from bench_anomaly import load_odds, measure, odds_paths
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "bench_novelty.png"
@@ -90,16 +89,6 @@ def detectors(seed):
     return found
 
 
-def anomaly_scores(detector, X):
-    """Higher = more abnormal; non-finite scores keep their order."""
-    if hasattr(detector, "decision_scores_"):  # PyOD
-        scores = detector.decision_function(X)
-    else:
-        scores = -detector.score_samples(X)
-    top = np.finfo(np.float64).max
-    return np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=top, posinf=top, neginf=-top)
-
-
 def split(X, y, setting, seed):
     """Training rows, test rows and test labels of one setting, standardised."""
     from sklearn.preprocessing import StandardScaler
@@ -115,8 +104,6 @@ def split(X, y, setting, seed):
 
 
 def run_set(path, seeds, only=None):
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
     X, y = load_odds(path)
     y = (y > 0).astype(int)
     rows = []
@@ -126,23 +113,11 @@ def run_set(path, seeds, only=None):
             for name, detector in detectors(seed).items():
                 if only is not None and name not in only:
                     continue
-                start = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    detector.fit(X_train)
-                fit_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                scores = anomaly_scores(detector, X_test)
-                score_seconds = time.perf_counter() - start
-                rows.append({
-                    "set": path.stem, "setting": setting, "seed": seed, "detector": name,
-                    "roc_auc": float(roc_auc_score(y_test, scores)),
-                    "average_precision": float(average_precision_score(y_test, scores)),
-                    "fit_seconds": fit_seconds, "score_seconds": score_seconds,
-                })
+                rows.append({"set": path.stem, "setting": setting, "seed": seed,
+                             "detector": name, **measure(detector, X_train, X_test, y_test)})
                 print(f"  {path.stem:<12} {setting:<12} seed {seed} {name:<20} "
-                      f"AUC {rows[-1]['roc_auc']:.3f} fit {fit_seconds:6.2f}s "
-                      f"score {score_seconds:6.3f}s", flush=True)
+                      f"AUC {rows[-1]['roc_auc']:.3f} fit {rows[-1]['fit_seconds']:6.2f}s "
+                      f"score {rows[-1]['score_seconds']:6.3f}s", flush=True)
     return {"set": path.stem, "n_samples": len(X), "n_features": X.shape[1],
             "n_outliers": int(y.sum()), "runs": rows}
 
