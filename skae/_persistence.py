@@ -35,22 +35,17 @@ _FORMAT = "skae"
 
 
 def _registry():
-    """The only classes a file may name: skae's estimators, listed one by one.
+    """The only classes a file may name: the estimators skae exports.
 
-    Imported here, not at the top, because the estimator modules do not need
-    persistence and must not depend on it.
+    Derived from ``skae.__all__``, so that every public estimator saves and
+    loads without a second list to keep. Imported here, not at the top,
+    because the estimator modules do not need persistence.
     """
-    from ._autoencoder import Autoencoder
-    from ._conditional import ConditionalVAE
-    from ._contractive import ContractiveAutoencoder
-    from ._denoising import DenoisingAutoencoder
-    from ._outlier import OutlierDetector
-    from ._sparse import SparseAutoencoder
-    from ._vae import VAE
+    import skae
 
-    classes = (Autoencoder, ConditionalVAE, ContractiveAutoencoder, DenoisingAutoencoder,
-               OutlierDetector, SparseAutoencoder, VAE)
-    return {cls.__name__: cls for cls in classes}
+    exported = (getattr(skae, name) for name in skae.__all__)
+    return {cls.__name__: cls for cls in exported
+            if isinstance(cls, type) and issubclass(cls, BaseEstimator)}
 
 
 def save(estimator, path):
@@ -59,9 +54,11 @@ def save(estimator, path):
     Parameters
     ----------
     estimator : skae estimator
-        A fitted :class:`Autoencoder`, :class:`DenoisingAutoencoder`,
+        Any fitted estimator that skae exports: an autoencoder
+        (:class:`Autoencoder`, :class:`DenoisingAutoencoder`,
         :class:`SparseAutoencoder`, :class:`ContractiveAutoencoder`,
-        :class:`VAE`, or an :class:`OutlierDetector` around one of them.
+        :class:`VAE`, :class:`ConditionalVAE`), or an
+        :class:`OutlierDetector` or :class:`AutoencoderImputer` around one.
         Its parameters must be JSON-representable: an ``optimizer`` given
         as a class or a ``random_state`` given as a ``RandomState`` cannot
         be saved (use a name and an int).
@@ -250,6 +247,10 @@ def _describe(estimator, prefix, tensors, registry):
     table = getattr(estimator, "_table_", None)
     if table is not None:  # a table's columns: names, treatments, categories, scales
         record["table"] = table.to_dict()
+    output = getattr(estimator, "_sklearn_output_config", None)
+    if output:  # set_output(transform="pandas"): a container name
+        record["output"] = {key: _encode_value(name, "set_output", value)
+                            for key, value in output.items()}
     return record
 
 
@@ -354,6 +355,9 @@ def _rebuild(record, prefix, tensors, registry, device):
             setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
     if "table" in record:
         estimator._table_ = Table.from_dict(record["table"])
+    if "output" in record:
+        estimator.set_output(**{key: value for key, value in record["output"].items()
+                                if key == "transform"})
     if record["has_net"]:
         estimator._trainer_ = estimator._restore_trainer(
             _state(tensors, f"{prefix}module."),

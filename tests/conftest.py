@@ -8,9 +8,11 @@ from sklearn.preprocessing import StandardScaler
 from skae import (
     VAE,
     Autoencoder,
+    AutoencoderImputer,
     ConditionalVAE,
     ContractiveAutoencoder,
     DenoisingAutoencoder,
+    OutlierDetector,
     SparseAutoencoder,
 )
 
@@ -26,6 +28,13 @@ ESTIMATORS = [
     ContractiveAutoencoder(n_components=2, jacobian="stochastic", **FAST),
     VAE(n_components=2, n_importance_samples=5, **FAST),
     ConditionalVAE(n_components=2, n_importance_samples=5, **FAST),
+]
+#: The autoencoders above and the estimators built around one: every class skae exports
+#: (test_common checks that none is missing).
+PUBLIC = [
+    *ESTIMATORS,
+    OutlierDetector(Autoencoder(n_components=1, **FAST), n_estimators=2, random_state=0),
+    AutoencoderImputer(Autoencoder(n_components=1, **FAST), random_state=0),
 ]
 
 
