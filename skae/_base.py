@@ -169,7 +169,7 @@ class BaseAutoencoder(
         (5, 5)
         """
         self._validate_params()
-        return self._atomically(self._fit, X, y)
+        return self._atomically(self._fit, X, y, continues=self.warm_start)
 
     def partial_fit(self, X, y=None):
         """Train on one chunk of data: one pass (epoch) over ``X``.
@@ -214,13 +214,22 @@ class BaseAutoencoder(
         """
         if not hasattr(self, "_trainer_"):
             self._validate_params()
-        return self._atomically(self._partial_fit, X, y)
+        return self._atomically(self._partial_fit, X, y, continues=True)
 
-    def _atomically(self, train, X, y=None):
+    def _atomically(self, train, X, y=None, continues=False):
+        """Run ``train``; if it fails, leave the estimator as it was before.
+
+        ``continues``: ``train`` may train the fitted network further, in
+        place (warm start, partial_fit), so its state is checkpointed first.
+        """
         previous = {k: v for k, v in vars(self).items() if _is_fitted_name(k)}
+        trainer = previous.get("_trainer_") if continues else None
+        checkpoint = trainer.checkpoint() if trainer is not None else None
         try:
             train(X, y)
         except BaseException:
+            if checkpoint is not None:
+                checkpoint.restore()
             for key in [k for k in vars(self) if _is_fitted_name(k)]:
                 delattr(self, key)
             vars(self).update(previous)
@@ -246,7 +255,7 @@ class BaseAutoencoder(
         if first:
             new = self._build_trainer(X, device, *seeds, incremental=True)
             trainer, result = self._train(lambda: new.one_epoch(
-                data, seed=seeds[1], verbose=self.verbose, copy=False))
+                data, seed=seeds[1], verbose=self.verbose))
         else:
             # A new shuffling and corruption stream for every call.
             seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])

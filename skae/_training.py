@@ -166,19 +166,24 @@ class Trainer:
         return self._result(len(self._net.history))
 
     def resumed(self, data, *, max_epochs, seed, verbose):
-        """A copy of this trainer, trained ``max_epochs`` more epochs (warm start)."""
-        trainer = self.copy()
-        net = trainer._net
+        """This trainer, trained ``max_epochs`` more epochs (warm start).
+
+        Training continues in place: take a :meth:`checkpoint` first to be
+        able to undo it.
+        """
+        net = self._net
         before = len(net.history)
         net.max_epochs, net.seed, net.verbose = max_epochs, seed, verbose
         net.partial_fit(data)
-        return trainer, trainer._result(len(net.history) - before)
+        return self, self._result(len(net.history) - before)
 
-    def one_epoch(self, data, *, seed, verbose, copy=True):
-        """This trainer (a copy of it unless ``copy=False``), trained one more epoch
-        on ``data`` (``partial_fit``)."""
-        trainer = self.copy() if copy else self
-        net = trainer._net
+    def one_epoch(self, data, *, seed, verbose):
+        """This trainer, trained one more epoch on ``data`` (``partial_fit``).
+
+        Training continues in place: take a :meth:`checkpoint` first to be
+        able to undo it.
+        """
+        net = self._net
         # Built by fit: no hold-out, stopping rule or schedule for single epochs.
         fit_only = ("stopping", "schedule")
         if any(n in fit_only for n, _ in net.callbacks):
@@ -188,7 +193,11 @@ class Trainer:
         # A new shuffling and corruption stream for every call.
         net.seed, net.verbose = seed, verbose
         net.partial_fit(data, epochs=1)
-        return trainer, trainer._result(1, incremental=True)
+        return self, self._result(1, incremental=True)
+
+    def checkpoint(self):
+        """What more training would change, copied: ``restore()`` on the result undoes it."""
+        return _Checkpoint(self._net)
 
     def _result(self, epochs_run, incremental=False):
         net = self._net
@@ -215,9 +224,6 @@ class Trainer:
         )
 
     # ------------------------------------------------------------- the network
-    def copy(self):
-        return Trainer(copy.deepcopy(self._net))
-
     @property
     def module(self):
         """The trained PyTorch module."""
@@ -255,3 +261,38 @@ class Trainer:
         defaults = self._net.optimizer_.defaults
         return "fused" if defaults.get("fused") else "foreach" if defaults.get("foreach") \
             else "loop"
+
+
+class _Checkpoint:
+    """The state of a net that more training changes, copied so that it can be put back.
+
+    The weights, the optimizer's state (moments, step counts, rates), the
+    objective's and the corruption's buffers as tensor copies; the history's
+    length; the net's attributes (seeds, callbacks, the trimming threshold)
+    as references, since training rebinds them rather than editing them.
+    Callbacks reset their own state when training begins. Copying these
+    tensors costs a fraction of copying the whole net (its pickling included).
+    """
+
+    _PARTS = ("module_", "optimizer_", "criterion_", "corruption_")
+
+    def __init__(self, net):
+        self._net = net
+        self._attributes = dict(vars(net))
+        self._n_epochs = len(net.history)
+        self._states = {name: copy.deepcopy(part.state_dict())
+                        for name, part in self._parts()}
+
+    def _parts(self):
+        for name in self._PARTS:
+            part = getattr(self._net, name, None)
+            if part is not None:
+                yield name, part
+
+    def restore(self):
+        net = self._net
+        del net.history[self._n_epochs:]
+        vars(net).clear()
+        vars(net).update(self._attributes)
+        for name, part in self._parts():
+            part.load_state_dict(self._states[name])

@@ -337,6 +337,41 @@ def test_interrupt_in_first_epoch_propagates_and_keeps_previous_fit(
     np.testing.assert_array_equal(model.transform(tabular), before)
 
 
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_failed_continued_training_is_undone(estimator, tabular, monkeypatch, how):
+    """A call that fails after some optimizer steps leaves no trace: the weights,
+    the optimizer's moments and the history are those from before it, so the
+    next call trains exactly as if the failed one had not happened."""
+
+    def prepared():
+        model = fitted(estimator, tabular, warm_start=how == "warm_start", max_iter=2)
+        return model.partial_fit(*fit_args(estimator, tabular)) if how == "partial_fit" \
+            else model
+
+    def go(model):
+        if how == "partial_fit":
+            return model.partial_fit(*fit_args(estimator, tabular))
+        return model.fit(*fit_args(estimator, tabular))
+
+    model, twin = prepared(), prepared()
+    calls = {"n": 0}
+    original = AutoencoderNet.train_step
+
+    def fail_after_two_steps(self, batch, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("boom")
+        return original(self, batch, **kwargs)
+
+    monkeypatch.setattr(AutoencoderNet, "train_step", fail_after_two_steps)
+    with pytest.raises(RuntimeError, match="boom"):
+        go(model)
+    monkeypatch.setattr(AutoencoderNet, "train_step", original)
+    assert calls["n"] == 3
+    np.testing.assert_array_equal(go(model).transform(tabular), go(twin).transform(tabular))
+    assert model.loss_curve_ == twin.loss_curve_ and model.n_iter_ == twin.n_iter_
+
+
 # ------------------------------------------------ randomness and training
 def test_same_random_state_gives_identical_results(estimator, tabular):
     a = fitted(estimator, tabular, random_state=3)
