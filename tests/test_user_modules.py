@@ -118,3 +118,23 @@ def test_models_with_user_modules_pickle_but_are_not_saved_as_code(X, tmp_path):
     with pytest.raises(TypeError, match="Autoencoder.encoder is your own Sequential module"):
         save(model, tmp_path / "model.safetensors")
     assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_inference_does_not_probe_the_users_modules_again(X, monkeypatch):
+    """The widest layer (which sizes inference chunks) is found once per fit: a
+    probe copies and runs your modules, which costs more than a small transform."""
+    import skae._architecture as architecture
+
+    model = Autoencoder(n_components=2, encoder=encoder(), decoder=decoder(), max_iter=2,
+                        random_state=0).fit(X)
+    expected = model.transform(X)
+    probes = []
+    original = architecture._widest_activation
+    monkeypatch.setattr(architecture, "_widest_activation",
+                        lambda *args: probes.append(args) or original(*args))
+    for _ in range(3):
+        np.testing.assert_array_equal(model.transform(X), expected)
+        model.score_samples(X[:5])
+    assert probes == []
+    model.set_params(max_iter=1).fit(X[:, ::-1].copy())  # a refit finds it again
+    assert len(probes) == 2
