@@ -49,10 +49,9 @@ from ._density import (
 from ._losses import ReconstructionLoss
 from ._architecture import Architecture
 from ._modules import ACTIVATIONS, init_parameters
-from ._net import TensorData, as_float32_tensor
 from ._likelihoods import TableLikelihood
 from ._tabular import Table, is_table
-from ._training import OPTIMIZERS, Trainer, TrainingOptions
+from ._training import OPTIMIZERS, TensorData, Trainer, TrainingOptions, as_float32_tensor
 from ._warnings import user_stacklevel
 
 __all__ = ["BaseAutoencoder", "store_parameters"]

@@ -5,7 +5,8 @@ residual ``x - D(E(x))`` under independent Gaussians with per-feature
 variances, and the code ``E(x)``, whitened by the mean and (Ledoit-Wolf)
 covariance of the training codes, under a standard normal. The estimators
 fit its statistics on their (kept) training rows and evaluate it in chunks;
-the maths lives here, with no estimator, skorch or scikit-learn API in it.
+the maths lives here, with no estimator or skorch in it (scikit-learn
+provides only the Ledoit-Wolf shrinkage).
 """
 
 import math

@@ -16,9 +16,19 @@ import torch
 from skorch.callbacks import EarlyStopping
 from skorch.utils import noop
 
-from ._net import AutoencoderNet, EpochGuard, HoldoutSplit, OneCycle, ProgressLog
+from ._net import (
+    AutoencoderNet,
+    EpochGuard,
+    HoldoutSplit,
+    OneCycle,
+    ProgressLog,
+    TensorData,
+    as_float32_tensor,
+)
 
-__all__ = ["OPTIMIZERS", "Trainer", "TrainingOptions", "TrainingResult"]
+# TensorData and as_float32_tensor: the form of the data a Trainer takes, for estimators.
+__all__ = ["OPTIMIZERS", "TensorData", "Trainer", "TrainingOptions", "TrainingResult",
+           "as_float32_tensor"]
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,

@@ -2,15 +2,14 @@
 
 import os
 import sys
-
-import sklearn
-import skorch
+from importlib.util import find_spec
 
 # Frames in these directories are skipped: skae's own, skorch's training loop
 # (which calls skae's callbacks), and scikit-learn's wrappers (a Pipeline or a
-# search calling fit), none of which is the user's.
-_INTERNAL = tuple(os.path.dirname(module.__file__) + os.sep
-                  for module in (sys.modules[__package__], skorch, sklearn))
+# search calling fit), none of which is the user's. Found without importing
+# them: only the training layer imports skorch.
+_INTERNAL = tuple(os.path.dirname(origin) + os.sep for origin in (
+    sys.modules[__package__].__file__, find_spec("skorch").origin, find_spec("sklearn").origin))
 
 
 def user_stacklevel():
