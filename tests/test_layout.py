@@ -23,3 +23,38 @@ def test_only_the_training_layer_imports_skorch_or_the_net():
                for name in imported_modules(path))
     }
     assert importers <= {"_net.py", "_training.py"}
+
+
+#: Where a variant's default differs from Autoencoder's on purpose, and why.
+DIFFERENT_DEFAULTS = {
+    ("SparseAutoencoder", "n_components"): "an overcomplete code (32) is what sparsity is for",
+}
+#: Shared parameters a variant does not take, and why.
+NOT_TAKEN = {
+    ("VAE", "residual_likelihood"): "the decoder's likelihood is its own parameter",
+    ("ConditionalVAE", "residual_likelihood"): "the decoder's likelihood is its own parameter",
+}
+
+
+def test_every_autoencoder_shares_the_base_parameters_and_defaults():
+    import inspect
+
+    import skae
+    from skae._base import BaseAutoencoder
+
+    reference = inspect.signature(skae.Autoencoder.__init__).parameters
+    shared = set(BaseAutoencoder._parameter_constraints)
+    assert shared <= set(reference)
+    for name in skae.__all__:
+        cls = getattr(skae, name)
+        if not (isinstance(cls, type) and issubclass(cls, BaseAutoencoder)):
+            continue
+        own = inspect.signature(cls.__init__).parameters
+        assert set(own) - {"self"} <= set(cls._parameter_constraints), name
+        for parameter in shared:
+            if (name, parameter) in NOT_TAKEN:
+                assert parameter not in own, (name, parameter)
+                continue
+            assert parameter in own, (name, parameter)
+            if (name, parameter) not in DIFFERENT_DEFAULTS:
+                assert own[parameter].default == reference[parameter].default, (name, parameter)
