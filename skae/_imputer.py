@@ -39,11 +39,12 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         The autoencoder to train (any of skae's, e.g.
         ``VAE(n_components=4)``); it is cloned, and always models its data as
         a table. None uses ``DenoisingAutoencoder(n_components=...,
-        hidden_layer_sizes=(256, 128), noise="masking", noise_level=0.2,
+        hidden_layer_sizes=(...), noise="masking", noise_level=0.2,
         batch_size=128, learning_rate="onecycle", learning_rate_init=5e-3,
         max_iter=...)``, with a code as wide as the table (at least 2, at
-        most 128) and a one-cycle schedule over at most 400 gradient steps
-        (at least 3 and at most 80 epochs), chosen on development data
+        most 128), hidden layers 16 and 8 times the encoded table's width
+        (at most 256 and 128) and a one-cycle schedule over at most 400
+        gradient steps (at least 3 and at most 80 epochs), chosen on development data
         (scikit-learn's bundled tables with holes punched at random;
         ``benchmarks/dev_imputer_defaults.py``).
     n_refinements : int, default=0
