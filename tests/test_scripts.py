@@ -45,6 +45,19 @@ def test_training_benchmark_writes_its_table(tmp_path):
     assert all(row["median_seconds"] > 0 for row in saved["results"])
 
 
+def test_overhead_benchmark_times_partial_fit_and_small_transforms(tmp_path):
+    output = tmp_path / "overhead.json"
+    load(ROOT / "benchmarks" / "bench_overhead.py").main(
+        ["--repeats", "1", "--output", str(output)])
+    saved = json.loads(output.read_text())
+    incremental = saved["partial_fit"]
+    assert 3.0e6 < incremental["n_parameters"] < 3.5e6
+    assert 0 < incremental["checkpoint_ms"] < incremental["skae_ms"]
+    assert set(saved["transform_5_rows_ms"]) == {
+        "skae, built-in network", "skae, your own modules", "torch.no_grad forward"}
+    assert "atomicity checkpoint" in output.with_suffix(".md").read_text()
+
+
 def test_feature_benchmark_reports_every_model(tmp_path):
     output = tmp_path / "features.json"
     subprocess.run(
@@ -378,11 +391,43 @@ def test_novelty_benchmark_runs_both_settings_and_draws_them(tmp_path):
 def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     study = load(ROOT / "benchmarks" / "dev_novelty.py")
-    names = [name for name, X, y in study.tasks(0)]
-    assert names[-2:] == ["sparse_binary", "gap_nearconst"]
-    name, X, y = list(study.tasks(0))[-1]
+    tasks = {name: (X, y) for name, X, y in study.tasks(0)}
+    assert {"sparse_binary", "gap_nearconst", "penguins", "mixture30"} <= set(tasks)
+    for X, y in tasks.values():
+        assert np.isfinite(X).all() and 0 < y.mean() < 0.2
+    X, y = tasks["gap_nearconst"]
     X_train, X_test, y_test = study.split(X, y, "clean", 0)
     assert len(X_train) == (y == 0).sum() // 2 and y_test.sum() == y.sum()
-    assert set(study.candidates(0, len(X_train), X.shape[1])) >= {
+    found = study.candidates(0, len(X_train), X.shape[1])
+    assert set(found) >= {
         "novelty=True: wide AE, residual density + 5-NN code density (chosen)",
         "kNN (k=5) on the rows"}
+
+
+def test_novelty_study_averages_only_what_every_candidate_finished(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "dev_novelty.py")
+    runs = [{"task": task, "setting": "clean", "seed": seed, "candidate": label, "roc_auc": auc}
+            for task, seed, label, auc in [("a", 0, "x", 0.9), ("a", 0, "y", 0.7),
+                                           ("b", 0, "x", 0.5), ("b", 0, "y", 0.5),
+                                           ("a", 1, "x", 0.1)]]  # seed 1 unfinished
+    text = study.write(runs, [0, 1], tmp_path / "dev.json", note="stopped early")
+    assert "| x | 0.700 |" in text and "| y | 0.600 |" in text
+    assert "2 clean" in text and text.endswith("stopped early")
+    assert json.loads((tmp_path / "dev.json").read_text())["runs"] == runs
+
+
+def test_novelty_study_candidates_score_new_rows(monkeypatch):
+    """The study's hand-built candidates fit and rank a far row below normal ones."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "dev_novelty.py")
+    X = np.random.default_rng(0).normal(size=(120, 6))
+    found = study.candidates(0, len(X), X.shape[1])
+    for label in ("the same with k = 2 neighbours", "the same with at least 800 gradient steps",
+                  "denoising error at 5 noise levels (after DDAE), noise 0.5"):
+        detector = found[label]
+        if hasattr(detector, "member"):
+            detector.member.set_params(max_iter=3)
+        detector.fit(X)
+        scores = detector.score_samples(np.r_[X[:5], np.full((1, 6), 8.0)])
+        assert scores[-1] < scores[:5].min(), label
