@@ -315,7 +315,8 @@ class BaseAutoencoder(
 
     def _set_fitted(self, trainer, result, X, data):
         self._trainer_ = trainer
-        self.__dict__.pop("_widest_layer_", None)  # of the network just trained
+        self.__dict__.pop("_widest_layer_", None)
+        self._widest_layer_ = self._widest_layer()  # of the network just trained
         self.n_components_ = self._code_width()
         self.n_iter_ = len(result.losses)
         self.loss_curve_ = list(result.losses)
@@ -516,11 +517,11 @@ class BaseAutoencoder(
 
     def _widest_layer(self):
         """Largest activation width per row of the fitted network: sizes the inference
-        chunks. Found once per fit (your own modules are run on a probe row to find it)."""
+        chunks. Found when fitting (``_widest_layer_``), since finding it runs your own
+        modules on a probe row; a loaded model (skae's own modules) finds it again."""
         widest = self.__dict__.get("_widest_layer_")
         if widest is None:
             widest = self._architecture(self._n_inputs()).widest_layer(self._condition_width())
-            self._widest_layer_ = widest
         return widest
 
     def _check_architecture(self, n_samples, n_features):
