@@ -140,7 +140,7 @@ def main(argv=None):
         f"| of which the atomicity checkpoint (weights and optimizer state copied) | "
         f"{incremental['checkpoint_ms']:.1f} ({100 * incremental['checkpoint_share']:.0f}%) |",
         "", "The rest of the overhead is mostly the refresh of `score_samples`' statistics "
-        "on the chunk (one forward pass for the residuals, one for the codes).", "",
+        "on the chunk (one forward pass for the residuals and the codes).", "",
         "**transform** of 5 rows:", "", "| | ms | ratio to the built-in network |",
         "|---|---|---|",
         *(f"| {label} | {ms:.2f} | {ms / built_in:.2f}x |" for label, ms in inference.items()),

@@ -557,32 +557,53 @@ class BaseAutoencoder(
         return self.device
 
     def _fit_scoring(self, X, data):
-        """Fitted attributes that ``score_samples`` needs, computed after training."""
-        X = self._kept_rows(X)
-        return {
-            "residual_variance_": self._fit_residual_variance(X, data),
-            **self._fit_code_distribution(X),
-        }
+        """Fitted attributes that ``score_samples`` needs, computed after training.
 
-    def _fit_residual_variance(self, X, data):
+        One forward pass over the kept rows gives both the residuals and the
+        codes; beyond ``_CODE_STATISTICS_ROWS`` rows (which estimate a code
+        covariance well) the codes come from a strided view of them instead,
+        so that this step's memory stays bounded (no copy of X).
+        """
+        X = self._kept_rows(X)
+        step = -(-len(X) // _CODE_STATISTICS_ROWS)
+        codes = [] if step == 1 else None
+        variance = self._fit_residual_variance(X, codes)
+        if codes is None:
+            codes = self._map_batches(self.module_.encode, X[::step], self.n_components_,
+                                      np.float64)
+        else:
+            codes = np.concatenate(codes).astype(np.float64)
+        mean, covariance = code_distribution(codes)
+        return {"residual_variance_": variance, "code_mean_": mean,
+                "code_covariance_": covariance}
+
+    def _fit_residual_variance(self, X, codes=None):
+        """Residual variance of each feature over ``X``; ``codes``, a list, collects
+        the codes of the same forward passes (float32 arrays, one per chunk)."""
         if self._table_ is not None:
-            return self._fit_table_residual_variance(X)
+            return self._fit_table_residual_variance(X, codes)
         # One pass in bounded chunks: residual and feature sums of squares.
         sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self._trainer_.device)
         for _, _, chunk, _ in self._chunks(X):
-            sums[0] += self._squared_residual(chunk).sum(dim=0, dtype=torch.float64)
+            output = self.module_(chunk)
+            if codes is not None:
+                codes.append(output.code.cpu().numpy())
+            sums[0] += self._squared_residual(chunk, output).sum(dim=0, dtype=torch.float64)
             sums[1] += chunk.sum(dim=0, dtype=torch.float64)
             sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
         return residual_variance(*sums.cpu().numpy(), len(X))
 
-    def _fit_table_residual_variance(self, X):
+    def _fit_table_residual_variance(self, X, codes=None):
         """Residual variance of each numeric column over its observed training entries."""
         k = self._table_.n_numeric
         sums = torch.zeros(4, k, dtype=torch.float64, device=self._trainer_.device)
         for _, _, chunk, _ in self._chunks(X):
             values = chunk[:, :k]
             observed = ~torch.isnan(values)
-            residual = self.module_(chunk).reconstruction[:, :k] - values
+            output = self.module_(chunk)
+            if codes is not None:
+                codes.append(output.code.cpu().numpy())
+            residual = output.reconstruction[:, :k] - values
             sums[0] += torch.where(observed, residual.square(), 0.0).sum(0, dtype=torch.float64)
             sums[1] += torch.where(observed, values, 0.0).sum(0, dtype=torch.float64)
             sums[2] += torch.where(observed, values.square(), 0.0).sum(0, dtype=torch.float64)
@@ -591,16 +612,6 @@ class BaseAutoencoder(
         squared, total, square_total = (sums[i].cpu().numpy() / counts for i in range(3))
         # Standardised columns: the floor's scale is 1 (n_rows=1 says so).
         return residual_variance(squared, total, square_total, 1)
-
-    def _fit_code_distribution(self, X):
-        """Mean and covariance of the training codes: the prior behind ``score_samples``."""
-        # 100k rows estimate a code covariance well; a strided view of larger
-        # data keeps this step's memory bounded (no copy of X).
-        step = -(-len(X) // _CODE_STATISTICS_ROWS)
-        codes = self._map_batches(self.module_.encode, X[::step], self.n_components_,
-                                  np.float64)
-        mean, covariance = code_distribution(codes)
-        return {"code_mean_": mean, "code_covariance_": covariance}
 
     # -------------------------------------------------------------- inference
     def _condition_input(self, X, y, device, reset):
@@ -678,12 +689,14 @@ class BaseAutoencoder(
             out[start:stop] = result.reshape(stop - start, -1).cpu().numpy()
         return out
 
-    def _squared_residual(self, xb):
+    def _squared_residual(self, xb, output=None):
+        """Squared residual of each entry of ``xb`` (``output``: its forward, if done)."""
+        reconstruction = (self.module_(xb) if output is None else output).reconstruction
         if self._table_ is not None:
             # Decoder means against the encoded row; missing entries count 0.
-            means = self._decoded_means(self.module_(xb).reconstruction)
+            means = self._decoded_means(reconstruction)
             return torch.nan_to_num((means - xb).square(), nan=0.0)
-        return (self.module_(xb).reconstruction - xb).square().flatten(1)
+        return (reconstruction - xb).square().flatten(1)
 
     def _decoded_means(self, reconstruction):
         """The decoder means of a table model from its module's reconstruction."""
