@@ -170,6 +170,19 @@ class BaseAutoencoder(
         self._validate_params()
         return self._atomically(self._fit, X, y, continues=self.warm_start)
 
+    def _fit_table(self, X, table):
+        """``fit(X)`` with ``table`` (a learned ``Table``) in place of one learned from X.
+
+        For the estimators built around this one: :class:`OutlierDetector`
+        learns one table from all its rows and gives it to every member (the
+        same scales and categories for each subsample);
+        :class:`AutoencoderImputer` gives one even for complete data, so that
+        the model takes holes at ``transform``.
+        """
+        self._validate_params()
+        return self._atomically(lambda X, y: self._fit(X, y, table=table), X,
+                                continues=self.warm_start)
+
     def partial_fit(self, X, y=None):
         """Train on one chunk of data: one pass (epoch) over ``X``.
 
@@ -235,9 +248,9 @@ class BaseAutoencoder(
             raise
         return self
 
-    def _fit(self, X, y=None):
+    def _fit(self, X, y=None, table=None):
         continuing = self.warm_start and hasattr(self, "_trainer_")
-        X, data, device, seeds = self._prepare(X, y, reset=not continuing)
+        X, data, device, seeds = self._prepare(X, y, reset=not continuing, table=table)
         if continuing:
             trainer, result = self._train(lambda: self._trainer_.resumed(
                 data, max_epochs=self.max_iter, seed=seeds[1], verbose=self.verbose))
@@ -263,20 +276,16 @@ class BaseAutoencoder(
         self._set_fitted(trainer, result, X, data)
         return self
 
-    def _prepare(self, X, y, reset):
+    def _prepare(self, X, y, reset, table=None):
         """Validate ``X`` and the parameters; return X, its tensor, the device and seeds.
 
         A table (mixed column types or missing values) is learned from ``X``
         when ``reset``, and encoded for the network (NaN where missing).
         """
         if reset:
-            self._table_ = None
-            # A table learned by the caller: OutlierDetector's, of all its rows,
-            # for each member; AutoencoderImputer's, even for complete data.
-            given = self.__dict__.pop("_given_table", None)
-            if given is not None:
-                self._table_ = given
-            elif is_table(X):
+            # A table learned by the caller (_fit_table), else from X if it is one.
+            self._table_ = table
+            if table is None and is_table(X):
                 self._table_ = Table.learn(X, self.categorical_features)
         if self._table_ is not None:
             X = self._encode_table(X, reset)[0]

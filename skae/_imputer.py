@@ -170,8 +170,7 @@ class AutoencoderImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if "random_state" in estimator.get_params(deep=False) and self.random_state is not None:
             estimator.set_params(random_state=self.random_state)
         # Always a table, complete or not: the model must take holes at transform.
-        estimator._given_table = table
-        self.estimator_ = estimator.fit(X)
+        self.estimator_ = estimator._fit_table(X, table)
         self.n_features_in_ = estimator.n_features_in_
         if hasattr(estimator, "feature_names_in_"):
             self.feature_names_in_ = estimator.feature_names_in_

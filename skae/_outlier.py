@@ -314,8 +314,6 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                 member = clone(self.estimator)
             if "random_state" in member.get_params(deep=False):
                 member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            if table is not None:
-                member._given_table = table
             rows = None if n_rows >= n_samples else np.sort(
                 rng.choice(n_samples, n_rows, replace=False)
             )
@@ -333,7 +331,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         # loops hold the GIL between small torch calls (two threads fitted the
         # default members 1.6 times slower than one on 2 cores).
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(member.fit)(X if rows is None else _safe_indexing(X, rows))
+            delayed(_fit_member)(member, X if rows is None else _safe_indexing(X, rows), table)
             for member, rows in zip(members, fit_rows)
         )
         self.estimators_ = fitted
@@ -583,6 +581,11 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if self.estimator is not None:
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
+
+
+def _fit_member(member, X, table):
+    """Fit one member, on the detector's table (learned from all rows) if it has one."""
+    return member.fit(X) if table is None else member._fit_table(X, table)
 
 
 def _calibration_rows(rows, rng, share=0.2):

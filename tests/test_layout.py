@@ -58,3 +58,10 @@ def test_every_autoencoder_shares_the_base_parameters_and_defaults():
             assert parameter in own, (name, parameter)
             if (name, parameter) not in DIFFERENT_DEFAULTS:
                 assert own[parameter].default == reference[parameter].default, (name, parameter)
+
+
+def test_no_private_side_channels_between_estimators():
+    """Estimators pass what they learned to the ones they hold explicitly (a table
+    goes through ``_fit_table``), never by writing a private attribute on them."""
+    for path in PACKAGE.glob("*.py"):
+        assert "_given_table" not in path.read_text(), path.name
