@@ -128,11 +128,15 @@ def plot_denoising(estimator, X, image_shape=None, noise="salt_and_pepper", nois
     image_shape : tuple or None, default=None
         ``(height, width)`` or ``(channels, height, width)``; None uses the
         estimator's ``image_shape``.
-    noise, noise_level, random_state
+    noise : {"salt_and_pepper", "gaussian", "masking"}, default="salt_and_pepper"
         The corruption applied (see :func:`corrupt`), unless ``X_noisy`` is
         given.
-    X_noisy : array-like of shape (n_images, n_features) or None
-        Corrupted images to use instead.
+    noise_level : float, default=0.2
+        Its level (see :func:`corrupt`).
+    X_noisy : array-like of shape (n_images, n_features) or None, default=None
+        Corrupted images to use instead of corrupting ``X``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the corruption.
 
     Returns
     -------

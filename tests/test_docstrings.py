@@ -46,3 +46,48 @@ def test_numpydoc_docstring_with_an_example(name):
     parsed = NumpyDocString(doc)
     assert parsed["Summary"], f"{name} has no summary line"
     assert parsed["Examples"], f"{name} has no Examples section"
+
+
+def documented_defaults(obj):
+    """``parameter -> (documented default text or None, signature default)``."""
+    import re
+
+    signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+    found = {}
+    for entry in NumpyDocString(inspect.getdoc(obj))["Parameters"]:
+        match = re.search(r"default\s*=\s*(.+)$", entry.type)
+        for name in (n.strip() for n in entry.name.split(",")):
+            found[name] = (match.group(1).strip() if match else None,
+                           signature.parameters[name].default
+                           if name in signature.parameters else "missing")
+    return signature, found
+
+
+#: Public callables whose signature is not for users to call (made for them by skae).
+NOT_CONSTRUCTED_BY_USERS = {"DataParallelContext": "made by data_parallel(), not by users"}
+
+
+@pytest.mark.parametrize("name", sorted(
+    name for name, obj in OBJECTS.items()
+    if name.count(".") == 1 + name.startswith("skae.plotting")
+    and name.rsplit(".", 1)[1] not in NOT_CONSTRUCTED_BY_USERS))
+def test_documented_defaults_match_the_signature(name):
+    """Every parameter is documented as ``name : type, default=value`` with the
+    value the signature has (compared as Python literals: "auto" equals 'auto',
+    1e-3 equals 0.001); a required parameter documents no default."""
+    import ast
+
+    signature, found = documented_defaults(OBJECTS[name])
+    expected = {p for p in signature.parameters if p not in ("self", "args", "kwargs")}
+    assert set(found) == expected, f"{name}: documented {sorted(found)}"
+    for parameter, (text, default) in found.items():
+        if default is inspect.Parameter.empty:
+            assert text is None, f"{name}({parameter}) is required, documented default={text}"
+            continue
+        assert text is not None, f"{name}({parameter}): no default= in its docstring"
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text  # e.g. a callable's name
+        assert value == default or text == getattr(default, "__name__", None), (
+            f"{name}({parameter}): documented default={text}, signature {default!r}")
