@@ -72,6 +72,8 @@ html_static_path = ["_static"]
 html_css_files = ["skae.css"]
 html_theme_options = {
     "navbar_align": "left",
+    # every top-level page in the top bar (Theory and Glossary too), none under "More"
+    "header_links_before_dropdown": 8,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
