@@ -6,7 +6,12 @@
   work offline, formulas included);
 - every user-guide page, the home page and Getting started link the API page
   of each public skae name they mention in code (``Autoencoder``, ``save``...)
-  or in their title.
+  or in their title;
+- no page shows a date (``2026-11-23``) or a machine's fingerprint (a
+  ``platform.platform()`` string): studies keep those in
+  ``benchmarks/results/``;
+- a Markdown file brought in by ``{include}`` adds no heading at the level of
+  the page's sections or above (its headings are offset below them, or cut).
 
 Usage::
 
@@ -122,7 +127,48 @@ def check(root):
                     and f"skae.plotting.{name}.html" in linked
                 ):
                     problems.append(f"{where}: names `{name}` but never links its API page")
+        text = page_text(path)
+        for pattern, what in ((DATE, "a date"), (FINGERPRINT, "a machine fingerprint")):
+            for found in sorted(set(pattern.findall(text))):
+                problems.append(f"{where}: shows {what}, {found!r}")
+    problems.extend(include_problems(Path(__file__).resolve().parent))
     return len(pages), problems
+
+
+DATE = re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b")
+FINGERPRINT = re.compile(r"\b(?:Linux|Darwin|Windows)-\d[\w.-]*|glibc\d[\d.]*")
+
+
+def page_text(path):
+    """The text a reader sees: the page's markup, scripts and styles removed."""
+    import html
+
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def include_problems(docs):
+    """``{include}``d Markdown whose headings would sit at the including page's
+    section level (``##``) or above: they would become siblings of its sections."""
+    problems = []
+    for source in sorted(docs.rglob("*.md")):
+        if "_build" in source.parts:
+            continue
+        for match in re.finditer(r"```\{include\} (\S+)\n((?::[\w-]+:.*\n)*)```",
+                                 source.read_text()):
+            target = (source.parent / match.group(1)).resolve()
+            if target.suffix != ".md" or not target.exists():
+                continue
+            options = dict(re.findall(r":([\w-]+): *(.*)", match.group(2)))
+            lines = target.read_text().splitlines()[int(options.get("start-line", 0)):]
+            offset = int(options.get("heading-offset", 0))
+            levels = [len(m.group(1)) + offset for line in lines
+                      if (m := re.match(r"(#+) ", line))]
+            if levels and min(levels) <= 2:
+                problems.append(
+                    f"{source.relative_to(docs)}: includes {match.group(1)}, whose heading "
+                    f"would be level {min(levels)}: add :heading-offset: or :start-line:")
+    return problems
 
 
 def main(argv=None):

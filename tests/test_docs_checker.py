@@ -47,3 +47,25 @@ def test_each_kind_of_problem_is_reported(tmp_path):
     assert "names `OutlierDetector` but never links its API page" in text
     assert "user_guide/vae.html: names `VAE` but never links its API page" in text
     assert len(problems) == 6
+
+
+def test_dates_and_machine_fingerprints_are_reported(tmp_path):
+    write(tmp_path, "benchmarks.html",
+          "<p>Run on 2026-11-23 on Linux-6.18.44-fc-v657-x86_64-with-glibc2.36.</p>"
+          "<script>var built = '2026-01-01';</script>")
+    problems = load_checker().check(tmp_path)[1]
+    found = [p for p in problems if p.startswith("benchmarks.html: shows")]
+    assert len(found) == 2  # the date and the platform string; not the script's date
+    assert any("'2026-11-23'" in p for p in found)
+
+
+def test_included_headings_must_sit_below_the_pages_sections(tmp_path):
+    checker = load_checker()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "study.md").write_text("# Study\n\ntext\n\n## Part\n")
+    (tmp_path / "page.md").write_text(
+        "## A\n\n```{include} results/study.md\n```\n\n"
+        "## B\n\n```{include} results/study.md\n:heading-offset: 2\n```\n\n"
+        "## C\n\n```{include} results/study.md\n:start-line: 4\n:heading-offset: 1\n```\n")
+    problems = checker.include_problems(tmp_path)
+    assert len(problems) == 1 and "level 1" in problems[0]
