@@ -85,28 +85,33 @@ def planted_split(X, y, c, kind, seed):
 
 
 def figure(rows, names, sets, path):
+    """Mean ROC-AUC against the planted share, one panel per kind of outlier, drawn
+    at a documentation column's width (8 inches at 100 dpi) with 10-point text."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for ax, kind in zip(axes, ["mixed", "repeated"]):
-        for name in names:
-            means = []
-            for c in LEVELS:
-                picked = [r["roc_auc"] for r in rows if r["detector"] == name and r["c"] == c
-                          and (r["kind"] == kind or c == 0)]
-                means.append(np.mean(picked))
-            ax.plot([100 * c for c in LEVELS], means, marker="o", label=name)
-        ax.set_title(f"{kind} outliers in the training rows")
-        ax.set_xlabel("planted contamination c (% of training rows)")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"mean ROC-AUC over {len(sets)} ODDS sets")
-    axes[1].legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with plt.rc_context({"font.size": 10}):
+        fig, axes = plt.subplots(1, 2, figsize=(8, 4.6), sharey=True)
+        for ax, kind in zip(axes, ["mixed", "repeated"]):
+            for name in names:
+                means = []
+                for c in LEVELS:
+                    picked = [r["roc_auc"] for r in rows if r["detector"] == name
+                              and r["c"] == c and (r["kind"] == kind or c == 0)]
+                    means.append(np.mean(picked))
+                ax.plot([100 * c for c in LEVELS], means, marker="o", label=name)
+            ax.set_title(f"{kind} outliers planted")
+            ax.set_xlabel("planted share (% of training rows)")
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel(f"mean ROC-AUC, {len(sets)} ODDS sets")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+        fig.tight_layout(rect=(0, 0.24, 1, 1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
 
 
 def main(argv=None):
@@ -118,7 +123,14 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--output", type=Path, default=RESULTS / "bench_contamination.json")
     parser.add_argument("--figure", type=Path, default=FIGURE)
+    parser.add_argument("--redraw", action="store_true",
+                        help="only draw the figure again from the rows in --output")
     args = parser.parse_args(argv)
+    if args.redraw:
+        saved = json.loads(args.output.read_text())
+        names = list(dict.fromkeys(r["detector"] for r in saved["rows"]))
+        figure(saved["rows"], names, saved["sets"], args.figure)
+        return
 
     rows = []
     for name in args.sets:

@@ -294,6 +294,15 @@ def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
     forest = [r["roc_auc"] for r in runs if r["detector"] == "IsolationForest" and r["c"] == 0]
     assert forest[0] > 0.9  # labels the right way round
     assert figure.stat().st_size > 10_000
+    # --redraw draws the figure again from the saved rows, at the page's width.
+    figure.unlink()
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_contamination.py"), "--redraw",
+         "--data-dir", "unused", "--output", str(output), "--figure", str(figure)],
+        capture_output=True, text=True, timeout=300, check=True, cwd=ROOT / "benchmarks",
+    )
+    from matplotlib.image import imread
+    assert imread(figure).shape[:2] == (460, 800)
 
 
 def test_stress_script_counts_clean_runs(tmp_path):

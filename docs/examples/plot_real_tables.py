@@ -84,18 +84,21 @@ most_frequent = punched["sex"].mode()[0]
 sex_mode = np.mean(table["sex"].to_numpy()[sex_hole] == most_frequent)
 print(f"sex filled correctly: AutoencoderImputer {sex_skae:.0%}, most frequent {sex_mode:.0%}")
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained",
+# Drawn at the page's width (8 inches at 100 dpi), so the text reads at 10 points.
+plt.rcParams["font.size"] = 10
+fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4.4), layout="constrained",
                                   gridspec_kw={"width_ratios": [3, 1]})
 positions = np.arange(len(numbers))
 left.bar(positions - 0.2, rmse_mean, 0.4, label="column mean (SimpleImputer)")
 left.bar(positions + 0.2, rmse_skae, 0.4, label="AutoencoderImputer")
-left.set_xticks(positions, [n.replace("_", " ") for n in numbers])
-left.set_ylabel("RMSE on punched holes (standard deviations)")
+left.set_xticks(positions, [n.replace("_mm", "").replace("_g", "").replace("_", "\n")
+                            for n in numbers])
+left.set_ylabel("RMSE on the holes (std. devs.)")
 left.set_ylim(0, 1.3)
-left.legend(frameon=False, loc="upper center", ncols=2)
+left.legend(frameon=False, loc="upper center", ncols=1)
 right.bar([0, 1], [sex_mode, sex_skae], color=["C0", "C1"])
 right.set_xticks([0, 1], ["most\nfrequent", "Autoencoder\nImputer"])
 right.set_ylim(0, 1)
 right.set_ylabel("sex filled correctly")
-fig.suptitle("Filling holes punched in the penguins table (20% of entries)")
+fig.suptitle("Holes punched in the penguins table (20% of entries)")
 plt.show()
