@@ -440,3 +440,21 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
         detector.fit(X)
         scores = detector.score_samples(np.r_[X[:5], np.full((1, 6), 8.0)])
         assert scores[-1] < scores[:5].min(), label
+
+
+def test_anomaly_benchmark_rewrites_its_tables_with_the_key_columns_first(tmp_path):
+    def run(name, detector, auc):
+        return {"set": name, "seed": 0, "detector": detector, "roc_auc": auc,
+                "average_precision": auc / 2, "fit_seconds": 0.1, "score_seconds": 0.01}
+
+    sets = [{"set": name, "n_samples": 10, "n_features": 2, "n_outliers": 1,
+             "runs": [run(name, "PCA", 0.9), run(name, "IsolationForest", 0.7),
+                      run(name, "skae default", 0.8)]} for name in ("glass", "wbc")]
+    output = tmp_path / "anomaly.json"
+    output.write_text(json.dumps({"config": {"seeds": [0]}, "sets": sets}))
+    load(ROOT / "benchmarks" / "bench_anomaly.py").main(
+        ["--data-dir", "unused", "--output", str(output), "--tables-only"])
+    text = output.with_suffix(".md").read_text()
+    assert "| set | skae default | IsolationForest | PCA |" in text
+    assert "| glass | 0.800 | 0.700 | 0.900 |" in text
+    assert text.index("| PCA | 0.900") < text.index("| skae default | 0.800")  # ranked
