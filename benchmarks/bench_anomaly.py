@@ -76,6 +76,22 @@ def _GaussianResiduals(**params):
     return GaussianResiduals(**{"n_estimators": 5, **params})
 
 
+class KNN:
+    """The distance to the k-th nearest training row (PyOD's KNN, method="largest")."""
+
+    def __init__(self, n_neighbors=5):
+        self.n_neighbors = n_neighbors
+
+    def fit(self, X):
+        from sklearn.neighbors import NearestNeighbors
+
+        self.index_ = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X)
+        return self
+
+    def score_samples(self, X):
+        return -self.index_.kneighbors(X)[0][:, -1]
+
+
 def detectors(seed):
     from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
@@ -109,6 +125,7 @@ def detectors(seed):
         "PCA": OutlierDetector(PCA(n_components=0.95, random_state=seed), **one),
         "IsolationForest": IsolationForest(random_state=seed),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
+        "kNN (k=5)": KNN(5),
     }
     try:
         from pyod.models.auto_encoder import AutoEncoder as PyODAutoEncoder

@@ -39,29 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_anomaly import load_odds, measure, odds_paths
+from bench_anomaly import KNN, load_odds, measure, odds_paths
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "bench_novelty.png"
 SETTINGS = ("clean", "contaminated")
 SKAE_TRUSTED = "skae, novelty=True"
 SKAE_DEFAULT = "skae default"
-
-
-class KNN:
-    """The distance to the k-th nearest training row (PyOD's KNN, method="largest")."""
-
-    def __init__(self, n_neighbors=5):
-        self.n_neighbors = n_neighbors
-
-    def fit(self, X):
-        from sklearn.neighbors import NearestNeighbors
-
-        self.index_ = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X)
-        return self
-
-    def score_samples(self, X):
-        return -self.index_.kneighbors(X)[0][:, -1]
 
 
 def detectors(seed):
