@@ -263,6 +263,20 @@ def markdown(sets, seeds):
     return "\n".join(lines)
 
 
+def resumed(output, seeds, paths):
+    """``--resume``: the sets already measured in ``output`` (a run with the same
+    seeds) and the paths of those still to run."""
+    if not output.exists():
+        return [], paths
+    previous = json.loads(output.read_text())
+    if previous["config"]["seeds"] != seeds:
+        raise SystemExit("--resume needs the seeds of the previous run")
+    sets = previous["sets"]
+    done = {s["set"] for s in sets}
+    print(f"resuming: {len(done)} sets already measured")
+    return sets, [p for p in paths if p.stem not in done]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -290,14 +304,8 @@ def main(argv=None):
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     sets = []
-    if args.resume and args.output.exists():
-        previous = json.loads(args.output.read_text())
-        if previous["config"]["seeds"] != args.seeds:
-            raise SystemExit("--resume needs the seeds of the previous run")
-        sets = previous["sets"]
-        done = {s["set"] for s in sets}
-        paths = [p for p in paths if p.stem not in done]
-        print(f"resuming: {len(done)} sets already measured")
+    if args.resume:
+        sets, paths = resumed(args.output, args.seeds, paths)
     if args.detectors:
         if not args.output.exists():
             raise SystemExit(f"--detectors updates an earlier run: {args.output} does not exist")

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_anomaly import KNN, load_odds, measure, odds_paths
+from bench_anomaly import KNN, load_odds, measure, odds_paths, resumed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "bench_novelty.png"
@@ -222,13 +222,8 @@ def main(argv=None):
     if not paths:
         raise SystemExit(f"no ODDS sets found under {args.data_dir / 'odds'}")
     sets = []
-    if args.resume and args.output.exists():
-        previous = json.loads(args.output.read_text())
-        if previous["config"]["seeds"] != args.seeds:
-            raise SystemExit("--resume needs the seeds of the previous run")
-        sets = previous["sets"]
-        done = {s["set"] for s in sets}
-        paths = [p for p in paths if p.stem not in done]
+    if args.resume:
+        sets, paths = resumed(args.output, args.seeds, paths)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     # Untimed warm-up: the process's first torch optimizer step imports more of
     # torch (about 1 s), which would land on whichever detector runs first.

@@ -3,8 +3,9 @@
 ``compute()`` fits every public estimator (the shared list in ``conftest``)
 and the code paths around them (warm start, ``partial_fit``, sampling, the
 outlier detector in both settings, a table with text and holes, the imputer)
-and returns what they output. ``tests/data/golden.npz`` holds those outputs
-as recorded before the base was restructured; ``test_golden.py`` compares.
+and returns what they output. ``tests/golden.json`` holds those outputs as
+recorded before the base was restructured, as text (each float's shortest
+repr, which reads back to the same bits); ``test_golden.py`` compares.
 
 Usage (from the repository root)::
 
@@ -13,13 +14,14 @@ Usage (from the repository root)::
 """
 
 import argparse
+import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-FILE = Path(__file__).resolve().parent / "data" / "golden.npz"
+FILE = Path(__file__).resolve().parent / "golden.json"
 #: The entry that names the torch build the values were recorded with.
 TORCH = "meta/torch"
 
@@ -118,6 +120,20 @@ def differences(recorded, now):
     return found
 
 
+def write(outputs, path):
+    """Save ``name -> array`` as JSON: dtype, shape and the values as a flat list."""
+    path.write_text(json.dumps(
+        {name: {"dtype": value.dtype.str, "shape": list(value.shape),
+                "values": value.ravel().tolist()} for name, value in outputs.items()},
+        indent=0, sort_keys=True) + "\n")
+
+
+def read(path):
+    """The ``name -> array`` that :func:`write` saved."""
+    return {name: np.array(entry["values"], dtype=entry["dtype"]).reshape(entry["shape"])
+            for name, entry in json.loads(path.read_text()).items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     action = parser.add_mutually_exclusive_group(required=True)
@@ -128,12 +144,10 @@ def main(argv=None):
     if args.record:
         import torch
 
-        FILE.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(FILE, **now, **{TORCH: np.asarray(torch.__version__)})
+        write({**now, TORCH: np.asarray(torch.__version__)}, FILE)
         print(f"recorded {len(now)} outputs in {FILE}")
         return 0
-    with np.load(FILE) as recorded:
-        recorded = dict(recorded)
+    recorded = read(FILE)
     recorded.pop(TORCH)
     found = differences(recorded, now)
     for name, difference in found.items():
