@@ -302,7 +302,9 @@ def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
         capture_output=True, text=True, timeout=300, check=True, cwd=ROOT / "benchmarks",
     )
     from matplotlib.image import imread
-    assert imread(figure).shape[:2] == (460, 800)
+    height, width = imread(figure).shape[:2]
+    # 8 x 4.6 inches at 100 dpi; matplotlib 3.7 rounds the height down a pixel.
+    assert width == 800 and abs(height - 460) <= 1
 
 
 def test_stress_script_counts_clean_runs(tmp_path):
