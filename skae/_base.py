@@ -21,7 +21,6 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -31,26 +30,14 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _parallel
-from ._density import (
-    RESIDUAL_LIKELIHOODS,
-    ResidualCodeDensity,
-    TableDensity,
-    code_distribution,
-    residual_variance,
-)
-from ._losses import ReconstructionLoss
 from ._architecture import Architecture
+from ._codec import codec_for
+from ._density import RESIDUAL_LIKELIHOODS
+from ._losses import ReconstructionLoss
 from ._modules import ACTIVATIONS, init_parameters
-from ._likelihoods import TableLikelihood
-from ._tabular import Table, is_table
 from ._training import OPTIMIZERS, TensorData, Trainer, TrainingOptions, as_float32_tensor
 from ._warnings import user_stacklevel
 
@@ -97,9 +84,6 @@ class BaseAutoencoder(
         "verbose": ["verbose"],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
-
-    #: The fitted table (mixed types, missing values), or None: numeric arrays.
-    _table_ = None
 
     #: Whether ``n_components >= n_features`` is meaningful (regularised
     #: variants); a plain autoencoder warns that it can learn the identity.
@@ -282,18 +266,9 @@ class BaseAutoencoder(
         A table (mixed column types or missing values) is learned from ``X``
         when ``reset``, and encoded for the network (NaN where missing).
         """
-        if reset:
-            # A table learned by the caller (_fit_table), else from X if it is one.
-            self._table_ = table
-            if table is None and is_table(X):
-                self._table_ = Table.learn(X, self.categorical_features)
-        if self._table_ is not None:
-            X = self._encode_table(X, reset)[0]
-        else:
-            # Finiteness is checked once, on the float32 copy (_check_finite).
-            X = validate_data(
-                self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=reset
-            )
+        if reset:  # the caller's table (_fit_table), else one learned from X if it is one
+            self._codec_ = codec_for(X, self.categorical_features, table)
+        X = self._codec_.encode(self, X, reset)[0]
         n_samples, n_features = X.shape
         self._check_architecture(n_samples, n_features)
         self._check_params(X)
@@ -302,10 +277,7 @@ class BaseAutoencoder(
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         condition = self._condition_input(X, y, device, reset)
-        rows = as_float32_tensor(X, device)
-        # A table's missing entries are NaN by design (its encoding refused infinity).
-        data = TensorData(rows if self._table_ is not None else _check_finite(rows, X),
-                          C=condition)
+        data = TensorData(self._codec_.checked(as_float32_tensor(X, device), X), C=condition)
         # Under data_parallel(): one model, so one set of seeds and one data set.
         seeds = _parallel.agree_on_seeds(seeds)
         _parallel.check_same_data(data.X)
@@ -405,8 +377,7 @@ class BaseAutoencoder(
 
     def _build_trainer(self, X, device, init_seed, train_seed, split_seed, incremental=False):
         return Trainer.build(
-            self._initial_module(X.shape[1], init_seed),
-            self._criterion(),
+            *self._module_and_criterion(X.shape[1], init_seed),
             self._build_corruption(X),
             self._training_options(),
             device,
@@ -415,23 +386,17 @@ class BaseAutoencoder(
             incremental=incremental,
         )
 
-    def _initial_module(self, n_features, init_seed):
+    def _module_and_criterion(self, n_features, init_seed):
+        """The initialised module and its objective, adapted to the data by the codec."""
         # torch layers draw default weights from the global generator when
         # built; fork it so that building leaves the user's global stream
         # untouched, then draw the real initial weights from our own seed.
         with torch.random.fork_rng(devices=[]):
             module = self._build_module(n_features)
         init_parameters(module, torch.Generator().manual_seed(init_seed))
-        if self._table_ is not None:
-            module.fills_missing = True  # missing entries enter the network as 0
-        return module
-
-    def _criterion(self):
-        """The objective; a table's reconstruction term is its columns' likelihood."""
         criterion = self._build_criterion()
-        if self._table_ is not None:
-            criterion.use_likelihood(TableLikelihood(self._table_))
-        return criterion
+        self._codec_.prepare(module, criterion)
+        return module, criterion
 
     def _training_options(self):
         return TrainingOptions(
@@ -449,8 +414,12 @@ class BaseAutoencoder(
             verbose=self.verbose,
         )
 
-    def _restore_trainer(self, module_state, corruption_state, device=None):
-        """A fitted network holding saved weights (``skae.load``): no training, no data."""
+    def _restore_trainer(self, table, module_state, corruption_state, device=None):
+        """A fitted network holding saved weights (``skae.load``): no training, no data.
+
+        ``table``: the learned ``Table`` of a model of a table, else None.
+        """
+        self._codec_ = codec_for(None, None, table)
         if device is None:
             try:
                 device = self._resolve_device()
@@ -462,8 +431,7 @@ class BaseAutoencoder(
         scores = getattr(self, "validation_scores_", None)
         try:
             return Trainer.restore(
-                self._initial_module(self._n_inputs(), 0),
-                self._criterion(),
+                *self._module_and_criterion(self._n_inputs(), 0),
                 self._build_corruption(placeholder),
                 self._training_options(),
                 device,
@@ -575,52 +543,10 @@ class BaseAutoencoder(
         """
         X = self._kept_rows(X)
         step = -(-len(X) // _CODE_STATISTICS_ROWS)
-        codes = [] if step == 1 else None
-        variance = self._fit_residual_variance(X, codes)
-        if codes is None:
-            codes = self._map_batches(self.module_.encode, X[::step], self.n_components_,
-                                      np.float64)
-        else:
-            codes = np.concatenate(codes).astype(np.float64)
-        mean, covariance = code_distribution(codes)
-        return {"residual_variance_": variance, "code_mean_": mean,
-                "code_covariance_": covariance}
-
-    def _fit_residual_variance(self, X, codes=None):
-        """Residual variance of each feature over ``X``; ``codes``, a list, collects
-        the codes of the same forward passes (float32 arrays, one per chunk)."""
-        if self._table_ is not None:
-            return self._fit_table_residual_variance(X, codes)
-        # One pass in bounded chunks: residual and feature sums of squares.
-        sums = torch.zeros(3, X.shape[1], dtype=torch.float64, device=self._trainer_.device)
-        for _, _, chunk, _ in self._chunks(X):
-            output = self.module_(chunk)
-            if codes is not None:
-                codes.append(output.code.cpu().numpy())
-            sums[0] += self._squared_residual(chunk, output).sum(dim=0, dtype=torch.float64)
-            sums[1] += chunk.sum(dim=0, dtype=torch.float64)
-            sums[2] += chunk.square().sum(dim=0, dtype=torch.float64)
-        return residual_variance(*sums.cpu().numpy(), len(X))
-
-    def _fit_table_residual_variance(self, X, codes=None):
-        """Residual variance of each numeric column over its observed training entries."""
-        k = self._table_.n_numeric
-        sums = torch.zeros(4, k, dtype=torch.float64, device=self._trainer_.device)
-        for _, _, chunk, _ in self._chunks(X):
-            values = chunk[:, :k]
-            observed = ~torch.isnan(values)
-            output = self.module_(chunk)
-            if codes is not None:
-                codes.append(output.code.cpu().numpy())
-            residual = output.reconstruction[:, :k] - values
-            sums[0] += torch.where(observed, residual.square(), 0.0).sum(0, dtype=torch.float64)
-            sums[1] += torch.where(observed, values, 0.0).sum(0, dtype=torch.float64)
-            sums[2] += torch.where(observed, values.square(), 0.0).sum(0, dtype=torch.float64)
-            sums[3] += observed.sum(0, dtype=torch.float64)
-        counts = np.maximum(sums[3].cpu().numpy(), 1.0)
-        squared, total, square_total = (sums[i].cpu().numpy() / counts for i in range(3))
-        # Standardised columns: the floor's scale is 1 (n_rows=1 says so).
-        return residual_variance(squared, total, square_total, 1)
+        codes = None if step == 1 else self._map_batches(
+            self.module_.encode, X[::step], self.n_components_, np.float64)
+        batches = ((chunk, self.module_(chunk)) for _, _, chunk, _ in self._chunks(X))
+        return self._codec_.fit_density(batches, len(X), codes)
 
     # -------------------------------------------------------------- inference
     def _condition_input(self, X, y, device, reset):
@@ -647,20 +573,16 @@ class BaseAutoencoder(
         return self.n_components_
 
     def _validate_X(self, X):
+        """Fitted rows for the network (a table's encoded, NaN where missing)."""
+        return self._scored_rows(X)[0]
+
+    def _scored_rows(self, X):
+        """Validated rows and each row's log-probability of its unseen categories
+        (0 for arrays): a table's new category counts as one of probability
+        ``1 / (n_rows + 1)``."""
         check_is_fitted(self)
-        if self._table_ is not None:
-            return self._encode_table(X)[0]
-        if isinstance(X, pd.DataFrame) and is_table(X):
-            raise ValueError(
-                f"X has missing values or non-numeric columns, but this "
-                f"{type(self).__name__} was fitted on complete numeric data, which it "
-                "models as it is. Fit it on data like this (a DataFrame with its "
-                "categorical columns, or data with missing values) to have them "
-                "handled, or impute first (e.g. with skae.AutoencoderImputer)."
-            )
-        return validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False, reset=False
-        )
+        values, unseen = self._codec_.encode(self, X)
+        return values, self._codec_.unseen_log_probability(unseen)
 
     def _chunks(self, X, copies=1, C=None):
         """Yield ``(start, stop, rows, condition)`` chunks of ``X`` (and ``C``) on the device.
@@ -682,12 +604,7 @@ class BaseAutoencoder(
                 chunk = as_float32_tensor(source, self._trainer_.device)
                 condition = None if C is None else as_float32_tensor(
                     C[start:stop], self._trainer_.device)
-                # A table's encoded rows (float32) hold NaN at missing entries by
-                # design and were checked for infinity when encoded; codes (for
-                # inverse_transform) and arrays are checked here.
-                if self._table_ is None or source.dtype != np.float32:
-                    chunk = _check_finite(chunk, source)
-                yield start, stop, chunk, condition
+                yield start, stop, self._codec_.checked(chunk, source), condition
 
     def _map_batches(self, fn, X, width, dtype, C=None):
         """Apply ``fn`` to chunks of ``X`` (``fn(rows, condition)`` with a condition
@@ -701,46 +618,15 @@ class BaseAutoencoder(
     def _squared_residual(self, xb, output=None):
         """Squared residual of each entry of ``xb`` (``output``: its forward, if done)."""
         reconstruction = (self.module_(xb) if output is None else output).reconstruction
-        if self._table_ is not None:
-            # Decoder means against the encoded row; missing entries count 0.
-            means = self._decoded_means(reconstruction)
-            return torch.nan_to_num((means - xb).square(), nan=0.0)
-        return (reconstruction - xb).square().flatten(1)
+        return self._codec_.squared_residual(self._decoded_means(reconstruction), xb)
 
     def _decoded_means(self, reconstruction):
-        """The decoder means of a table model from its module's reconstruction."""
-        return TableLikelihood(self._table_).mean(reconstruction)
+        """The decoder means (in the encoded space) from the module's reconstruction."""
+        return self._codec_.means(reconstruction)
 
-    # ------------------------------------------------------------------ tables
     def _n_inputs(self):
         """The network's input width: the encoded table's, or the number of features."""
-        return self.n_features_in_ if self._table_ is None else self._table_.width
-
-    def _encode_table(self, X, reset=False):
-        """A table's rows for the network: ``(values, unseen)`` (see ``Table.encode``)."""
-        _check_feature_names(self, X, reset=reset)
-        values, unseen = self._table_.encode(X, type(self).__name__)
-        _check_n_features(self, np.empty((0, len(self._table_.columns))), reset=reset)
-        if values.shape[0] == 0:
-            raise ValueError(
-                "Found array with 0 sample(s) (shape=(0, "
-                f"{len(self._table_.columns)})) while a minimum of 1 is required."
-            )
-        return values, unseen
-
-    def _scored_rows(self, X):
-        """Validated rows and each row's log-probability of its unseen categories
-        (0 for arrays): a table's new category counts as one of probability
-        ``1 / (n_rows + 1)``."""
-        if self._table_ is None:
-            return self._validate_X(X), 0.0
-        check_is_fitted(self)
-        values, unseen = self._encode_table(X)
-        return values, unseen.sum(axis=1) * self._table_.unseen_log_probability()
-
-    def _table_output(self, means):
-        """Decoder means as the user's data: the table's own columns and dtypes."""
-        return means if self._table_ is None else self._table_.decode(means)
+        return self._codec_.n_inputs(self)
 
     @property
     def column_kinds_(self):
@@ -761,12 +647,7 @@ class BaseAutoencoder(
         {'size': 'numeric', 'colour': 'categorical'}
         """
         check_is_fitted(self)
-        if self._table_ is None:
-            raise AttributeError(
-                "column_kinds_ exists only for models fitted on a table (mixed column "
-                "types or missing values)."
-            )
-        return self._table_.kinds()
+        return self._codec_.kinds()
 
     def transform(self, X):
         """Encode ``X``: the code of each row, like ``PCA.transform``.
@@ -795,7 +676,7 @@ class BaseAutoencoder(
 
     def _out_dtype(self, X):
         """float32 for float32 arrays; float64 otherwise (tables included)."""
-        return np.float64 if self._table_ is not None else X.dtype
+        return self._codec_.out_dtype(X)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space, like ``PCA.inverse_transform``.
@@ -827,10 +708,9 @@ class BaseAutoencoder(
                 f"inverse_transform expects codes of width n_components_="
                 f"{self.n_components_}."
             )
-        if self._table_ is not None:
-            decoded = self._map_batches(self.module_.decode, Z, self._n_inputs(), np.float64)
-            return self._table_output(self._decoded_means(torch.from_numpy(decoded)).numpy())
-        return self._map_batches(self.module_.decode, Z, self.n_features_in_, Z.dtype)
+        decoded = self._map_batches(self.module_.decode, Z, self._n_inputs(),
+                                    self._out_dtype(Z))
+        return self._codec_.decode(self._decoded_means(torch.from_numpy(decoded)).numpy())
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each row, or of each row and feature.
@@ -860,21 +740,8 @@ class BaseAutoencoder(
         >>> ae.reconstruction_error(X[:3], per_feature=True).shape
         (3, 64)
         """
-        if self._table_ is not None:
-            errors = self._table_column_errors(X)
-            return errors if per_feature else errors.sum(axis=1)
-        X = self._validate_X(X)
-        if per_feature:
-            return self._map_batches(self._squared_residual, X, X.shape[1], np.float64)
-        return self._row_errors(X)
-
-    def _table_column_errors(self, X):
         check_is_fitted(self)
-        values, unseen = self._encode_table(X)
-        means = self._map_batches(
-            lambda xb: self._decoded_means(self.module_(xb).reconstruction),
-            values, values.shape[1], np.float64)
-        return self._table_.column_errors(means, values, unseen)
+        return self._codec_.errors(self, *self._codec_.encode(self, X), per_feature)
 
     def score_samples(self, X):
         """Log-likelihood of each row under the autoencoder's density model, in nats.
@@ -917,25 +784,8 @@ class BaseAutoencoder(
         >>> ae.score_samples(X[:3]).shape
         (3,)
         """
-        if self._table_ is not None:
-            return self._table_score_samples(X)
-        X = self._validate_X(X)
-        density = ResidualCodeDensity(self.residual_variance_, self.code_mean_,
-                                      self.code_covariance_, self._trainer_.device,
-                                      residual=self.residual_likelihood)
-
-        def log_density(xb):
-            out = self.module_(xb)
-            return density(out.reconstruction, xb, out.code)
-
-        return self._map_batches(log_density, X, 1, np.float64).ravel()
-
-    def _table_score_samples(self, X):
-        """A table row's log-likelihood: its observed columns' plus its code's (nats)."""
         values, unseen = self._scored_rows(X)
-        density = TableDensity(self._table_, self.residual_variance_, self.code_mean_,
-                               self.code_covariance_, self._trainer_.device,
-                               self.residual_likelihood)
+        density = self._codec_.density(self)
 
         def log_density(xb):
             out = self.module_(xb)
@@ -1039,32 +889,6 @@ def store_parameters(estimator, parameters):
     for name, value in parameters.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
-
-
-def _check_finite(tensor, source):
-    """Raise a clear error unless the float32 ``tensor`` made from ``source`` is finite.
-
-    One test covers NaN, infinity and float64 values that overflow float32,
-    so validation skips scikit-learn's own finiteness pass. The sum is a cheap
-    first test; only when it is not finite (large but representable values
-    can do that too) is every value examined, and only on failure is
-    ``source`` searched for the reason.
-    """
-    if torch.isfinite(tensor.sum()) or torch.isfinite(tensor).all():
-        return tensor
-    if np.isnan(source).any():
-        raise ValueError(
-            "Input X contains NaN, but this model was fitted on data without missing "
-            "values. Fit it on data with missing values (they are then left out of the "
-            "loss and of the scores), or impute first (e.g. skae.AutoencoderImputer)."
-        )
-    if np.isinf(source).any():
-        raise ValueError("Input X contains infinity.")
-    raise ValueError(
-        f"Input X contains values of magnitude above {np.finfo(np.float32).max:.3g}, "
-        "which overflow float32, the precision the network computes in. Rescale "
-        "the data (for example with StandardScaler)."
-    )
 
 
 def _is_fitted_name(name):

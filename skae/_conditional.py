@@ -7,7 +7,8 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import _check_finite, store_parameters
+from ._base import store_parameters
+from ._codec import check_finite
 from ._docstrings import fill_doc
 from ._vae import VAE
 
@@ -240,11 +241,11 @@ class ConditionalVAE(VAE):
                 f"expects codes of width n_components_={self.n_components_}."
             )
         if y is not None:
-            return self._table_output(self._decode(Z, self._one_hot(y, len(Z))))
-        _check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
+            return self._codec_.decode(self._decode(Z, self._one_hot(y, len(Z))))
+        check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
         means = sum(prior * self._decode(Z, self._one_hot(label, len(Z)))
                     for prior, label in zip(self.class_prior_, self.classes_))
-        return self._table_output(means.astype(Z.dtype, copy=False))
+        return self._codec_.decode(means.astype(Z.dtype, copy=False))
 
     def _decode(self, Z, C):
         return self._map_batches(self.module_.decode, Z, self._n_inputs(), Z.dtype, C=C)
@@ -276,7 +277,7 @@ class ConditionalVAE(VAE):
         >>> cvae.reconstruction_error(X[:3] / 16, y[:3]).shape
         (3,)
         """
-        if self._table_ is not None:
+        if self._codec_.table is not None:
             return self._table_errors(X, y, per_feature)
         X = self._validate_X(X)
         module = self.module_
@@ -306,7 +307,7 @@ class ConditionalVAE(VAE):
         """A table's per-column errors (see ``Table.column_errors``) given ``y`` or
         averaged over the classes with the weights ``p(y | x)``."""
         check_is_fitted(self)
-        values, unseen = self._encode_table(X)
+        values, unseen = self._codec_.encode(self, X)
         module, width = self.module_, self._n_inputs()
 
         def means(labels):
@@ -319,7 +320,7 @@ class ConditionalVAE(VAE):
             weights = self._class_posterior(values)
             reconstruction = sum(weights[:, [k]] * means(self._one_hot(label, len(values)))
                                  for k, label in enumerate(self.classes_))
-        errors = self._table_.column_errors(reconstruction, values, unseen)
+        errors = self._codec_.table.column_errors(reconstruction, values, unseen)
         return errors if per_feature else errors.sum(axis=1)
 
     def score_samples(self, X, y=None):

@@ -5,8 +5,8 @@ residual ``x - D(E(x))`` under independent Gaussians with per-feature
 variances, and the code ``E(x)``, whitened by the mean and (Ledoit-Wolf)
 covariance of the training codes, under a standard normal. The estimators
 fit its statistics on their (kept) training rows and evaluate it in chunks;
-the maths lives here, with no estimator or skorch in it (scikit-learn
-provides only the Ledoit-Wolf shrinkage).
+the maths lives here, with no estimator or skorch in it; scikit-learn
+provides the Ledoit-Wolf shrinkage.
 """
 
 import math
@@ -84,6 +84,40 @@ class ResidualCodeDensity:
         self.mean = torch.as_tensor(code_mean, dtype=torch.float64, device=device)
         self.constant = -0.5 * len(code_mean) * np.log(2 * np.pi)
 
+    @classmethod
+    def fit(cls, batches, n_rows, codes=None, **kind):
+        """The fitted statistics, from one pass over the training rows.
+
+        ``batches`` yields ``(x, output)``: the encoded rows of a chunk and the
+        module's forward on them, whose reconstructions give the residual
+        variances and whose codes the code distribution, unless ``codes`` (an
+        array) is given. Returns the estimator's ``residual_variance_``,
+        ``code_mean_`` and ``code_covariance_``.
+        """
+        sums, collected = 0.0, []
+        for x, output in batches:
+            sums = sums + cls._residual_sums(x, output, **kind)
+            if codes is None:
+                collected.append(output.code.cpu().numpy())
+        if codes is None:
+            codes = np.concatenate(collected).astype(np.float64)
+        mean, covariance = code_distribution(codes)
+        return {"residual_variance_": cls._variance(sums.cpu().numpy(), n_rows),
+                "code_mean_": mean, "code_covariance_": covariance}
+
+    @staticmethod
+    def _residual_sums(x, output):
+        """Per feature: the sums of squared residuals, of values and of their squares."""
+        return torch.stack([
+            (output.reconstruction - x).square().flatten(1).sum(dim=0, dtype=torch.float64),
+            x.sum(dim=0, dtype=torch.float64),
+            x.square().sum(dim=0, dtype=torch.float64),
+        ])
+
+    @staticmethod
+    def _variance(sums, n_rows):
+        return residual_variance(*sums, n_rows)
+
     def code_term(self, code):
         """Log-density of the whitened code under a standard normal, per row (float64)."""
         # In float64: the small whitening product then does not depend on how
@@ -127,6 +161,27 @@ class TableDensity(ResidualCodeDensity):
                                      device=device)
         self.center = torch.as_tensor([c.center for c in table.numeric],
                                       dtype=torch.float64, device=device)
+
+    @staticmethod
+    def _residual_sums(x, output, n_numeric):
+        """Per numeric column, over its observed entries: the sums of squared
+        residuals, of values and of their squares, and the count."""
+        values = x[:, :n_numeric]
+        observed = ~torch.isnan(values)
+        residual = output.reconstruction[:, :n_numeric] - values
+        return torch.stack([
+            torch.where(observed, residual.square(), 0.0).sum(0, dtype=torch.float64),
+            torch.where(observed, values, 0.0).sum(0, dtype=torch.float64),
+            torch.where(observed, values.square(), 0.0).sum(0, dtype=torch.float64),
+            observed.sum(0, dtype=torch.float64),
+        ])
+
+    @staticmethod
+    def _variance(sums, n_rows):
+        counts = np.maximum(sums[3], 1.0)
+        squared, total, square_total = (sums[i] / counts for i in range(3))
+        # Standardised columns: the floor's scale is 1 (n_rows=1 says so).
+        return residual_variance(squared, total, square_total, 1)
 
     def __call__(self, reconstruction, x, code):
         k = self.n_numeric

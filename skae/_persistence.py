@@ -244,7 +244,7 @@ def _describe(estimator, prefix, tensors, registry):
         "children": children,
         "has_net": trained,
     }
-    table = getattr(estimator, "_table_", None)
+    table = getattr(getattr(estimator, "_codec_", None), "table", None)
     if table is not None:  # a table's columns: names, treatments, categories, scales
         record["table"] = table.to_dict()
     output = getattr(estimator, "_sklearn_output_config", None)
@@ -353,13 +353,12 @@ def _rebuild(record, prefix, tensors, registry, device):
             ])
         else:
             setattr(estimator, key, _rebuild(child, f"{prefix}{key}.", tensors, registry, device))
-    if "table" in record:
-        estimator._table_ = Table.from_dict(record["table"])
     if "output" in record:
         estimator.set_output(**{key: value for key, value in record["output"].items()
                                 if key == "transform"})
     if record["has_net"]:
         estimator._trainer_ = estimator._restore_trainer(
+            Table.from_dict(record["table"]) if "table" in record else None,
             _state(tensors, f"{prefix}module."),
             _state(tensors, f"{prefix}corruption."),
             device,

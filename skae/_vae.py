@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, store_parameters
 from ._docstrings import fill_doc
-from ._likelihoods import LIKELIHOODS, TableLikelihood
+from ._likelihoods import LIKELIHOODS
 from ._losses import VAELoss, importance_weighted_bound
 
 __all__ = ["VAE"]
@@ -139,7 +139,7 @@ class VAE(BaseAutoencoder):
 
     # ------------------------------------------------------------------ hooks
     def _check_params(self, X):
-        if self._table_ is not None:
+        if self._codec_.table is not None:
             if self.likelihood != "gaussian":
                 raise ValueError(
                     f"likelihood={self.likelihood!r} applies to numeric arrays; a table's "
@@ -154,8 +154,9 @@ class VAE(BaseAutoencoder):
         module = self._architecture(n_features).vae(
             self.likelihood, self.decoder_std, n_classes=self._condition_width()
         )
-        if self._table_ is not None:
-            module.likelihood = TableLikelihood(self._table_)
+        likelihood = self._codec_.likelihood()
+        if likelihood is not None:  # a table's columns: their own likelihoods
+            module.likelihood = likelihood
         return module
 
     def _decoded_means(self, reconstruction):
@@ -285,7 +286,7 @@ class VAE(BaseAutoencoder):
             c = None if condition is None else condition.to(device)
             mean = module.decode(z.to(device), c).cpu()
         mean = self._observation_noise(mean, generator) if noise else mean
-        return self._table_output(mean.double().numpy())
+        return self._codec_.decode(mean.double().numpy())
 
     def _observation_noise(self, mean, generator):
         """A draw from ``p(x | z)`` given its mean: 0/1 for Bernoulli, mean + std * eps."""
@@ -325,7 +326,7 @@ class VAE(BaseAutoencoder):
         check_is_fitted(self)
         if not isinstance(n_steps, Integral) or n_steps < 2:
             raise ValueError(f"n_steps must be an integer of at least 2, got {n_steps!r}.")
-        if self._table_ is not None:
+        if self._codec_.table is not None:
             ends = pd.concat([_table_row(x) for x in (x_start, x_end)], ignore_index=True)
         else:
             ends = np.vstack([check_array(np.atleast_2d(x)) for x in (x_start, x_end)])

@@ -198,16 +198,16 @@ def test_numeric_arrays_with_holes_round_trip_as_arrays():
 def test_complete_numeric_arrays_are_modelled_as_before():
     X = np.random.default_rng(0).normal(size=(100, 4))
     model = quiet_fit(Autoencoder(**SMALL), X)
-    assert model._table_ is None
+    assert model._codec_.table is None
     with pytest.raises(AttributeError, match="only for models fitted on a table"):
         model.column_kinds_
     same = quiet_fit(Autoencoder(**SMALL), pd.DataFrame(X, columns=list("abcd")))
-    assert same._table_ is None
+    assert same._codec_.table is None
     np.testing.assert_array_equal(model.transform(X), same.transform(
         pd.DataFrame(X, columns=list("abcd"))))
     # Nullable integers without a hole are numbers too: no table.
     nullable = pd.DataFrame({"a": X[:, 0], "b": pd.array(np.arange(100), dtype="Int64")})
-    assert quiet_fit(Autoencoder(**SMALL), nullable)._table_ is None
+    assert quiet_fit(Autoencoder(**SMALL), nullable)._codec_.table is None
     with pytest.raises(ValueError, match="fitted on complete numeric data"):
         same.transform(make_table().iloc[:, :4].set_axis(list("abcd"), axis=1))
 
@@ -314,7 +314,7 @@ def test_detector_members_share_the_table_of_all_rows():
     df = make_table(n=600, holes=0.05)
     df.loc[7, "colour"] = "purple"  # one row: most members never see it
     det = OutlierDetector(contamination=0.05, random_state=0).fit(df)
-    tables = [member._table_ for member in det.estimators_]
+    tables = [member._codec_.table for member in det.estimators_]
     assert all(t is tables[0] for t in tables)
     assert tables[0].n_rows == 600
     colour = next(c for c in tables[0].columns if c.name == "colour")
@@ -322,4 +322,4 @@ def test_detector_members_share_the_table_of_all_rows():
     # Refitting a member on its own learns its own table again.
     member = det.estimators_[0]
     quiet_fit(member, df.iloc[:100])
-    assert member._table_.n_rows == 100
+    assert member._codec_.table.n_rows == 100
