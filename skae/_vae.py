@@ -173,10 +173,10 @@ class VAE(BaseAutoencoder):
     def _fit_scoring(self, X, data):
         return {}  # the score is the model's own likelihood bound
 
-    def _validate_X(self, X):
-        X = super()._validate_X(X)
+    def _scored_rows(self, X):
+        X, unseen = super()._scored_rows(X)
         self.module_.likelihood.check(X)
-        return X
+        return X, unseen
 
     # -------------------------------------------------------------- inference
     def score_samples(self, X):
