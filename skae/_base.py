@@ -27,7 +27,6 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -241,7 +240,7 @@ class BaseAutoencoder(
         else:
             trainer = self._build_trainer(X, device, *seeds)
             result = self._train(lambda: trainer.fit(data))
-        self._report_stopping(result)
+        result.report(type(self).__name__, TrainingOptions.of(self))
         self._set_fitted(trainer, result, X, data)
         return self
 
@@ -322,34 +321,6 @@ class BaseAutoencoder(
             lambda xb: self._squared_residual(xb).sum(dim=1), X, 1, np.float64
         ).ravel()
 
-    def _report_stopping(self, result):
-        """Say why training ended: early stop (when verbose) or max_iter (a warning)."""
-        if result.stop == "interrupted":
-            return
-        if result.stop == "converged":
-            if self.verbose:
-                monitored = "validation" if self.early_stopping else "training"
-                kept = (
-                    f"; keeping the weights of epoch {result.best_epoch}"
-                    if self.early_stopping
-                    else ""
-                )
-                print(
-                    f"Stopped after {len(result.losses)} epochs: the {monitored} loss did "
-                    f"not improve by tol={self.tol} for n_iter_no_change="
-                    f"{self.n_iter_no_change} epochs{kept}."
-                )
-            return
-        if self.learning_rate == "onecycle":
-            return  # the schedule ran to its planned end, where the rate is nearly 0
-        warnings.warn(
-            f"{type(self).__name__} ran max_iter={self.max_iter} epochs and the loss "
-            f"was still improving by more than tol={self.tol}; consider increasing "
-            "max_iter.",
-            ConvergenceWarning,
-            stacklevel=user_stacklevel(),
-        )
-
     def fit_transform(self, X, y=None):
         """Train on ``X`` and return its codes: ``fit(X).transform(X)``.
 
@@ -379,7 +350,7 @@ class BaseAutoencoder(
         return Trainer.build(
             *self._module_and_criterion(X.shape[1], init_seed),
             self._build_corruption(X),
-            self._training_options(),
+            TrainingOptions.of(self),
             device,
             train_seed,
             split_seed,
@@ -397,22 +368,6 @@ class BaseAutoencoder(
         criterion = self._build_criterion()
         self._codec_.prepare(module, criterion)
         return module, criterion
-
-    def _training_options(self):
-        return TrainingOptions(
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate_init,
-            schedule=self.learning_rate,
-            weight_decay=self.weight_decay,
-            batch_size=256 if self.batch_size == "auto" else self.batch_size,
-            max_epochs=self.max_iter,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            patience=self.n_iter_no_change,
-            tol=self.tol,
-            trim=self.trim,
-            verbose=self.verbose,
-        )
 
     def _restore_trainer(self, table, module_state, corruption_state, device=None):
         """A fitted network holding saved weights (``skae.load``): no training, no data.
@@ -433,7 +388,7 @@ class BaseAutoencoder(
             return Trainer.restore(
                 *self._module_and_criterion(self._n_inputs(), 0),
                 self._build_corruption(placeholder),
-                self._training_options(),
+                TrainingOptions.of(self),
                 device,
                 module_state,
                 corruption_state,

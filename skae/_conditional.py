@@ -277,6 +277,7 @@ class ConditionalVAE(VAE):
         >>> cvae.reconstruction_error(X[:3] / 16, y[:3]).shape
         (3,)
         """
+        check_is_fitted(self)
         if self._codec_.table is not None:
             return self._table_errors(X, y, per_feature)
         X = self._validate_X(X)
@@ -306,7 +307,6 @@ class ConditionalVAE(VAE):
     def _table_errors(self, X, y, per_feature):
         """A table's per-column errors (see ``Table.column_errors``) given ``y`` or
         averaged over the classes with the weights ``p(y | x)``."""
-        check_is_fitted(self)
         values, unseen = self._codec_.encode(self, X)
         module, width = self.module_, self._n_inputs()
 

@@ -10,9 +10,11 @@ network goes through the trainer's few methods and properties.
 """
 
 import copy
+import warnings
 from dataclasses import dataclass
 
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import EarlyStopping
 from skorch.utils import noop
 
@@ -25,6 +27,7 @@ from ._net import (
     TensorData,
     as_float32_tensor,
 )
+from ._warnings import user_stacklevel
 
 # TensorData and as_float32_tensor: the form of the data a Trainer takes, for estimators.
 __all__ = ["OPTIMIZERS", "TensorData", "Trainer", "TrainingOptions", "TrainingResult",
@@ -67,6 +70,24 @@ class TrainingOptions:
     trim: float
     verbose: int
 
+    @classmethod
+    def of(cls, estimator):
+        """The options that an estimator's (scikit-learn named) parameters ask for."""
+        return cls(
+            optimizer=estimator.optimizer,
+            learning_rate=estimator.learning_rate_init,
+            schedule=estimator.learning_rate,
+            weight_decay=estimator.weight_decay,
+            batch_size=256 if estimator.batch_size == "auto" else estimator.batch_size,
+            max_epochs=estimator.max_iter,
+            early_stopping=estimator.early_stopping,
+            validation_fraction=estimator.validation_fraction,
+            patience=estimator.n_iter_no_change,
+            tol=estimator.tol,
+            trim=estimator.trim,
+            verbose=estimator.verbose,
+        )
+
 
 @dataclass(frozen=True)
 class TrainingResult:
@@ -85,6 +106,32 @@ class TrainingResult:
     validation_losses: list
     stop: str
     best_epoch: int = None
+
+    def report(self, name, options):
+        """Tell the user why the training of estimator ``name`` ended, in the terms
+        of its parameters: early stopping (when verbose), or ``max_iter`` reached
+        while the loss still improved (a ``ConvergenceWarning``)."""
+        if self.stop == "interrupted":
+            return
+        if self.stop == "converged":
+            if options.verbose:
+                monitored = "validation" if options.early_stopping else "training"
+                kept = (f"; keeping the weights of epoch {self.best_epoch}"
+                        if options.early_stopping else "")
+                print(
+                    f"Stopped after {len(self.losses)} epochs: the {monitored} loss did "
+                    f"not improve by tol={options.tol} for n_iter_no_change="
+                    f"{options.patience} epochs{kept}."
+                )
+            return
+        if options.schedule == "onecycle":
+            return  # the schedule ran to its planned end, where the rate is nearly 0
+        warnings.warn(
+            f"{name} ran max_iter={options.max_epochs} epochs and the loss was still "
+            f"improving by more than tol={options.tol}; consider increasing max_iter.",
+            ConvergenceWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 class Trainer:
