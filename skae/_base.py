@@ -84,6 +84,10 @@ class BaseAutoencoder(
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
+    #: The fitted attributes behind ``score_samples`` that ``_fit_scoring`` returns
+    #: (none for a VAE: its score is its own likelihood bound).
+    _scoring_attributes = ("residual_variance_", "code_mean_", "code_covariance_")
+
     #: Whether ``n_components >= n_features`` is meaningful (regularised
     #: variants); a plain autoencoder warns that it can learn the identity.
     _overcomplete_ok = True
@@ -193,7 +197,10 @@ class BaseAutoencoder(
         The statistics behind ``score_samples`` (``residual_variance_``,
         ``code_mean_``, ``code_covariance_``) are estimated on the latest
         chunk with the latest weights, so the last chunk should be a
-        representative one. Each call is atomic, like ``fit``.
+        representative one. They are computed when first needed (a float32
+        copy of the chunk waits until then), so a stream of calls does not
+        pay for statistics that the next chunk replaces. Each call is
+        atomic, like ``fit``.
 
         Examples
         --------
@@ -241,7 +248,7 @@ class BaseAutoencoder(
             trainer = self._build_trainer(X, device, *seeds)
             result = self._train(lambda: trainer.fit(data))
         result.report(type(self).__name__, TrainingOptions.of(self))
-        self._set_fitted(trainer, result, X, data)
+        self._set_fitted(trainer, result, X)
         return self
 
     def _partial_fit(self, X, y=None):
@@ -256,7 +263,7 @@ class BaseAutoencoder(
             seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])
             trainer, result = self._train(
                 lambda: self._trainer_.one_epoch(data, seed=seed, verbose=self.verbose))
-        self._set_fitted(trainer, result, X, data)
+        self._set_fitted(trainer, result, X, later=True)
         return self
 
     def _prepare(self, X, y, reset, table=None):
@@ -293,7 +300,14 @@ class BaseAutoencoder(
                 "before this call."
             ) from None
 
-    def _set_fitted(self, trainer, result, X, data):
+    def _set_fitted(self, trainer, result, X, later=False):
+        """Keep the trained network and what ``score_samples`` needs from ``X``.
+
+        ``later``: the scoring statistics are computed from ``X`` when first
+        needed (``__getattr__``), not now, so that a stream of ``partial_fit``
+        calls does not pay a forward pass per chunk for statistics that the
+        next chunk replaces; a float32 copy of ``X`` waits until then.
+        """
         self._trainer_ = trainer
         self.__dict__.pop("_widest_layer_", None)
         self._widest_layer_ = self._widest_layer()  # of the network just trained
@@ -305,7 +319,33 @@ class BaseAutoencoder(
         if self.early_stopping and result.validation_losses is not None:
             self.validation_scores_ = [-v for v in result.validation_losses]
             self.best_validation_score_ = max(self.validation_scores_)
-        vars(self).update(self._fit_scoring(X, data))
+        for name in self._scoring_attributes:
+            self.__dict__.pop(name, None)
+        self.__dict__.pop("_scoring_rows_", None)
+        if not self._scoring_attributes:
+            return
+        if later:
+            self._scoring_rows_ = np.array(X, dtype=np.float32)
+        else:
+            vars(self).update(self._fit_scoring(X))
+
+    def __getattr__(self, name):
+        # Only reached when ``name`` is not found: the statistics of a partial_fit.
+        rows = self.__dict__.get("_scoring_rows_")
+        if rows is None or name not in self._scoring_attributes:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        vars(self).update(self._fit_scoring(rows))
+        del self._scoring_rows_
+        return self.__dict__[name]
+
+    def _complete_fit(self):
+        """Compute what a ``partial_fit`` left for later (before saving a copy)."""
+        if "_scoring_rows_" in self.__dict__:
+            getattr(self, self._scoring_attributes[0])
+
+    def __getstate__(self):
+        self._complete_fit()
+        return super().__getstate__()
 
     def _kept_rows(self, X):
         """The training rows that ``trim`` keeps: those whose reconstruction error
@@ -488,7 +528,7 @@ class BaseAutoencoder(
             )
         return self.device
 
-    def _fit_scoring(self, X, data):
+    def _fit_scoring(self, X):
         """Fitted attributes that ``score_samples`` needs, computed after training.
 
         One forward pass over the kept rows gives both the residuals and the

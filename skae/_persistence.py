@@ -205,6 +205,7 @@ def _describe(estimator, prefix, tensors, registry):
             "estimators (and only load pickles you trust)."
         )
     check_is_fitted(estimator)
+    getattr(estimator, "_complete_fit", lambda: None)()  # a partial_fit's statistics
     params = {
         key: _encode_param(name, key, value, registry)
         for key, value in estimator.get_params(deep=False).items()

@@ -159,6 +159,9 @@ class VAE(BaseAutoencoder):
             module.likelihood = likelihood
         return module
 
+    # The score is the model's own likelihood bound (score_samples), fitted with it.
+    _scoring_attributes = ()
+
     def _decoded_means(self, reconstruction):
         return reconstruction  # the module's decode gives the likelihood's mean
 
@@ -170,8 +173,6 @@ class VAE(BaseAutoencoder):
     def _build_criterion(self):
         return VAELoss(self.beta)
 
-    def _fit_scoring(self, X, data):
-        return {}  # the score is the model's own likelihood bound
 
     def _scored_rows(self, X):
         X, unseen = super()._scored_rows(X)

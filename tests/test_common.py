@@ -514,6 +514,31 @@ def test_partial_fit_is_reproducible_and_continues_a_fit(estimator, tabular):
     assert not hasattr(model, "validation_scores_")
 
 
+def test_partial_fit_scoring_statistics_are_those_of_the_last_chunk(estimator, tabular,
+                                                                   tmp_path):
+    """They are computed when first needed, from a copy of the chunk: the same
+    values as computed at once, whatever the caller does to its array after."""
+    import skae
+
+    first, last = tabular[:60], tabular[60:].copy()
+    model = clone(estimator).partial_fit(*fit_args(estimator, first))
+    model.partial_fit(*fit_args(estimator, last))
+    eager = model._fit_scoring(last) if model._scoring_attributes else {}
+    copied = pickle.loads(pickle.dumps(model))
+    last[:] = 0.0  # the caller reuses its buffer
+    scores = model.score_samples(tabular)
+    for name, value in eager.items():  # none for a VAE (its score is its own bound)
+        np.testing.assert_array_equal(getattr(model, name), value)
+        np.testing.assert_array_equal(getattr(copied, name), value)
+    np.testing.assert_array_equal(copied.score_samples(tabular), scores)
+    fresh = clone(estimator).partial_fit(*fit_args(estimator, first))
+    skae.save(fresh, tmp_path / "model.safetensors")
+    loaded = skae.load(tmp_path / "model.safetensors")
+    np.testing.assert_array_equal(loaded.score_samples(tabular), fresh.score_samples(tabular))
+    with pytest.raises(AttributeError, match="no attribute 'not_an_attribute_'"):
+        model.not_an_attribute_
+
+
 def test_failed_partial_fit_keeps_the_model(estimator, tabular):
     model = clone(estimator).partial_fit(*fit_args(estimator, tabular))
     before = model.transform(tabular)
