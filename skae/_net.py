@@ -129,6 +129,9 @@ class HoldoutSplit:
 class EpochGuard(Callback):
     """Checks each finished epoch and keeps a copy of the weights it ended with.
 
+    The copy is taken when the next epoch begins (the same weights), so that
+    the last epoch of a call, which no later epoch can interrupt, costs none.
+
     - A non-finite training or validation loss raises ``FloatingPointError``
       (the estimator turns it into an error that names the likely causes).
     - When training is interrupted inside an epoch (Ctrl-C), the module is
@@ -139,11 +142,18 @@ class EpochGuard(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.in_epoch_ = False
+        self.finished_ = False
         self.snapshot_ = None
         self.interrupted_ = False
 
     def on_epoch_begin(self, net, **kwargs):
         self.in_epoch_ = True
+        if self.finished_:
+            # The weights the last epoch ended with, copied only once another
+            # epoch starts: a one-epoch call (partial_fit) copies nothing.
+            self.snapshot_ = {
+                k: v.detach().clone() for k, v in net.module_.state_dict().items()
+            }
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
@@ -153,9 +163,7 @@ class EpochGuard(Callback):
                 raise FloatingPointError(
                     f"the {key.replace('_', ' ')} became {value} at epoch {row['epoch']}"
                 )
-        self.snapshot_ = {
-            k: v.detach().clone() for k, v in net.module_.state_dict().items()
-        }
+        self.finished_ = True
         self.in_epoch_ = False
 
     def on_train_end(self, net, **kwargs):
