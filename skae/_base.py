@@ -333,6 +333,9 @@ class BaseAutoencoder(
         # Only reached when ``name`` is not found: the statistics of a partial_fit.
         rows = self.__dict__.get("_scoring_rows_")
         if rows is None or name not in self._scoring_attributes:
+            found = getattr(type(self), name, None)
+            if isinstance(found, property):  # its getter raised: raise its own message
+                return found.fget(self)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         vars(self).update(self._fit_scoring(rows))
         del self._scoring_rows_
