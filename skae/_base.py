@@ -337,14 +337,15 @@ class BaseAutoencoder(
             if isinstance(found, property):  # its getter raised: raise its own message
                 return found.fget(self)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        vars(self).update(self._fit_scoring(rows))
-        del self._scoring_rows_
+        self._complete_fit()
         return self.__dict__[name]
 
     def _complete_fit(self):
-        """Compute what a ``partial_fit`` left for later (before saving a copy)."""
-        if "_scoring_rows_" in self.__dict__:
-            getattr(self, self._scoring_attributes[0])
+        """Compute what a ``partial_fit`` left for later (when read, saved or copied)."""
+        rows = self.__dict__.get("_scoring_rows_")
+        if rows is not None:
+            vars(self).update(self._fit_scoring(rows))
+            del self._scoring_rows_
 
     def __getstate__(self):
         self._complete_fit()
