@@ -242,7 +242,8 @@ class BaseAutoencoder(
         continuing = self.warm_start and hasattr(self, "_trainer_")
         X, data, device, seeds = self._prepare(X, y, reset=not continuing, table=table)
         if continuing:
-            trainer, result = self._train(lambda: self._trainer_.resumed(
+            trainer = self._trainer_
+            result = self._train(lambda: trainer.resumed(
                 data, max_epochs=self.max_iter, seed=seeds[1], verbose=self.verbose))
         else:
             trainer = self._build_trainer(X, device, *seeds)
@@ -255,14 +256,13 @@ class BaseAutoencoder(
         first = not hasattr(self, "_trainer_")
         X, data, device, seeds = self._prepare(X, y, reset=first)
         if first:
-            new = self._build_trainer(X, device, *seeds, incremental=True)
-            trainer, result = self._train(lambda: new.one_epoch(
-                data, seed=seeds[1], verbose=self.verbose))
+            trainer = self._build_trainer(X, device, *seeds, incremental=True)
+            seed = seeds[1]
         else:
+            trainer = self._trainer_
             # A new shuffling and corruption stream for every call.
             seed = int(np.random.SeedSequence([seeds[1], self.n_iter_]).generate_state(1)[0])
-            trainer, result = self._train(
-                lambda: self._trainer_.one_epoch(data, seed=seed, verbose=self.verbose))
+        result = self._train(lambda: trainer.one_epoch(data, seed=seed, verbose=self.verbose))
         self._set_fitted(trainer, result, X, later=True)
         return self
 

@@ -223,7 +223,7 @@ class Trainer:
         return self._result(len(self._net.history))
 
     def resumed(self, data, *, max_epochs, seed, verbose):
-        """This trainer, trained ``max_epochs`` more epochs (warm start).
+        """Train ``max_epochs`` more epochs (warm start); return the ``TrainingResult``.
 
         Training continues in place: take a :meth:`checkpoint` first to be
         able to undo it.
@@ -232,10 +232,10 @@ class Trainer:
         before = len(net.history)
         net.max_epochs, net.seed, net.verbose = max_epochs, seed, verbose
         net.partial_fit(data)
-        return self, self._result(len(net.history) - before)
+        return self._result(len(net.history) - before)
 
     def one_epoch(self, data, *, seed, verbose):
-        """This trainer, trained one more epoch on ``data`` (``partial_fit``).
+        """Train one more epoch on ``data`` (``partial_fit``); return the ``TrainingResult``.
 
         Training continues in place: take a :meth:`checkpoint` first to be
         able to undo it.
@@ -250,7 +250,7 @@ class Trainer:
         # A new shuffling and corruption stream for every call.
         net.seed, net.verbose = seed, verbose
         net.partial_fit(data, epochs=1)
-        return self, self._result(1, incremental=True)
+        return self._result(1, incremental=True)
 
     def checkpoint(self):
         """What more training would change, copied: ``restore()`` on the result undoes it."""
