@@ -12,8 +12,9 @@ A StandardScaler is fitted on the training rows for every detector. Each
 detector ranks the test rows by ``-score_samples`` (PyOD: its
 ``decision_function``); ROC-AUC and average precision against the labels.
 
-Detectors: skae's ``OutlierDetector(novelty=True)`` (for trusted rows) and
-``OutlierDetector()`` (for unlabeled rows), each in both settings; kNN (the
+Detectors: skae's ``OutlierDetector(novelty=True)`` (for trusted rows, also
+with ``n_estimators=2``) and ``OutlierDetector()`` (for unlabeled rows), each
+in both settings; kNN (the
 distance to the 5th nearest training row, PyOD's KNN default, written with
 scikit-learn's NearestNeighbors); LocalOutlierFactor(novelty=True); PCA
 (95% of the variance, its probabilistic score); IsolationForest; PyOD's
@@ -45,6 +46,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "bench_novelty.png"
 SETTINGS = ("clean", "contaminated")
 SKAE_TRUSTED = "skae, novelty=True"
+SKAE_TRUSTED_2 = "skae, novelty=True, 2 members"
 SKAE_DEFAULT = "skae default"
 
 
@@ -57,6 +59,7 @@ def detectors(seed):
 
     found = {
         SKAE_TRUSTED: OutlierDetector(novelty=True, random_state=seed),
+        SKAE_TRUSTED_2: OutlierDetector(novelty=True, n_estimators=2, random_state=seed),
         SKAE_DEFAULT: OutlierDetector(random_state=seed),
         "kNN (k=5)": KNN(5),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),

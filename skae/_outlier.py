@@ -13,13 +13,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
 from ._base import BaseAutoencoder
-from ._neighbours import CodeNeighbours, whitened_codes
+from ._neighbours import ManifoldDensity
 from ._tabular import Table, is_table
 from ._vae import VAE
 
 __all__ = ["OutlierDetector"]
 
-#: Neighbours behind the code density of ``novelty=True``.
+#: Neighbours behind the manifold density of ``novelty=True``.
 N_NEIGHBORS = 5
 #: Training rows a ``novelty=True`` member learns from and keeps codes of.
 NOVELTY_ROWS = 10_000
@@ -51,12 +51,14 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     month's accepted transactions, a machine's healthy runs), pass
     ``novelty=True``. The detector then fits one wider autoencoder on all the
     rows and replaces the Gaussian prior of its codes by a nearest-neighbour
-    density of the training codes: a row scores
+    density on the learned manifold: a row scores
     ``log p(residual) + log k - log n - log V_m - m * log d_k``, with ``d_k``
-    the distance from its whitened code to the ``k = 5``-th nearest training
-    code in the code's ``m`` dimensions (``V_m``: the unit ball's volume). A
-    row whose code falls between clusters of normal codes, or far along the
-    manifold, scores low even when it is reconstructed well.
+    the distance from its denoised point (the decoder's mean, each column
+    divided by its spread over the training rows) to the ``k = 5``-th
+    nearest training row's, ``m`` the dimension those points fill (estimated
+    from them, at most the code width) and ``V_m`` the unit ball's volume.
+    A row whose denoised point falls between clusters of normal rows, or far
+    along the manifold, scores low even when it is reconstructed well.
 
     Parameters
     ----------
@@ -81,7 +83,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         rows), not on the benchmark's labels; see the user guide.
         With ``novelty=True``, None uses a wider :class:`Autoencoder`:
         code width ``min(16, max(1, n_features // 2))``, hidden layers of
-        128 and 64 units, batches of 64, a one-cycle schedule peaking at
+        256 and 128 units, batches of 64, a one-cycle schedule peaking at
         5e-3 for 40 epochs or 2,000 steps, whichever is fewer, Cauchy
         residuals and no trimming; a given estimator must then be a
         deterministic autoencoder (:class:`Autoencoder`,
@@ -91,7 +93,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         Whether the training rows are trusted to hold no anomalies. False
         (outlier detection): robust members on subsamples, as above. True
         (novelty detection): one model on all rows (at most 10,000) and the
-        nearest-neighbour code density; 20% of those rows are held out of
+        nearest-neighbour density of denoised points; 20% of those rows are held out of
         its training to set ``offset_``. ``fit_predict`` is then not
         available (as with ``LocalOutlierFactor(novelty=True)``): use
         ``fit(X_train).predict(X_new)``. On the ODDS benchmark each choice
@@ -134,9 +136,16 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         The ``contamination`` quantile of the training scores (with
         ``novelty=True``, of the held-out training rows' scores).
     reference_codes_ : ndarray of shape (n_members, n_rows, n_components)
-        With ``novelty=True`` only: each member's whitened codes of its
-        training rows, the neighbours that score new rows (bounded memory:
-        at most ``max_samples`` rows per member).
+        With ``novelty=True`` only: each member's codes of its training rows,
+        whose denoised points are the neighbours that score new rows (bounded
+        memory: at most ``max_samples`` rows per member).
+    point_scale_ : ndarray of shape (n_members, n_inputs)
+        With ``novelty=True`` only: the spread of each encoded column over
+        the training rows, which divides the denoised points.
+    manifold_dimension_ : ndarray of shape (n_members,)
+        With ``novelty=True`` only: ``m``, the dimension the training rows'
+        denoised points fill (Levina and Bickel's estimate from their 10
+        nearest neighbours, between 1 and the code width).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -225,7 +234,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         batches = max(1, -(-n_rows // 64))
         return Autoencoder(
             n_components=min(16, max(1, n_features // 2)),
-            hidden_layer_sizes=(128, 64),
+            hidden_layer_sizes=(256, 128),
             batch_size=64,
             max_iter=max(1, min(40, NOVELTY_STEPS // batches)),
             learning_rate="onecycle",
@@ -286,21 +295,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             # judged there, and every member gets the same scales and levels.
             table = Table.learn(X, getattr(self.estimator, "categorical_features",
                                            "from_dtype"))
-        if self.novelty and self.estimator is not None and (
-                not isinstance(self.estimator, BaseAutoencoder)
-                or isinstance(self.estimator, VAE)):
-            raise ValueError(
-                "novelty=True replaces the Gaussian code prior of a deterministic "
-                "autoencoder (Autoencoder, DenoisingAutoencoder, SparseAutoencoder, "
-                f"ContractiveAutoencoder) by a nearest-neighbour density; got "
-                f"{type(self.estimator).__name__}. Pass one of those, or None, or use "
-                "novelty=False."
-            )
-        if self.novelty and n_samples < 2:
-            raise ValueError(
-                f"novelty=True needs at least 2 training rows, got n_samples={n_samples}: "
-                "one row to learn from and one to set the threshold."
-            )
+        _check_novelty(self, n_samples)
         rng = check_random_state(self.random_state)
         n_rows = self._n_rows(n_samples)
         n_features = X.shape[1] if X.ndim == 2 else 1
@@ -335,11 +330,20 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             for member, rows in zip(members, fit_rows)
         )
         self.estimators_ = fitted
+        self._neighbours = None
         if self.novelty:
-            scores = self._fit_neighbours(X, subsets, calibration)
+            own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
+            (self.reference_codes_, self.point_scale_,
+             self.manifold_dimension_) = ManifoldDensity.fit(fitted, X, own)
+            # Calibration rows were not trained on, and each is scored by its
+            # neighbours other than itself: these scores (and offset_) are
+            # those of new normal rows.
+            scores = np.concatenate([
+                self._manifold().score_samples(i, _safe_indexing(X, held), held_out=True)
+                for i, held in enumerate(calibration)])
         else:
-            self.__dict__.pop("reference_codes_", None)
-            self._neighbours = None
+            for name in ("reference_codes_", "point_scale_", "manifold_dimension_"):
+                self.__dict__.pop(name, None)
             scores = self._mean_score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
         self.n_features_in_ = self.estimator_.n_features_in_
@@ -366,38 +370,27 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             raise AttributeError("estimator_ exists once the detector is fitted.")
         return self.estimators_[0]
 
-    def _fit_neighbours(self, X, subsets, calibration):
-        """Keep each member's codes of its rows; return the calibration rows' scores.
-
-        A calibration row was not trained on, and its code is scored by its
-        neighbours other than itself, so these scores (and ``offset_``) are
-        those of new normal rows.
-        """
-        scores, references, self._neighbours = [], [], []
-        for member, rows, held in zip(self.estimators_, subsets, calibration):
-            own = np.arange(len(X)) if rows is None else rows
-            codes, gaussian = whitened_codes(member, _safe_indexing(X, held))
-            neighbours = CodeNeighbours(whitened_codes(member, _safe_indexing(X, own))[0],
-                                        N_NEIGHBORS)
-            density = neighbours.log_density(codes, held_out=True)
-            residual = np.asarray(member.score_samples(_safe_indexing(X, held)), np.float64)
-            scores.append(residual - gaussian + density)
-            references.append(neighbours.reference)
-            self._neighbours.append(neighbours)
-        self.reference_codes_ = np.stack(references)
-        return np.concatenate(scores)
+    def _manifold(self):
+        """The neighbour density of denoised points, from the fitted state."""
+        if getattr(self, "_neighbours", None) is None:
+            if "manifold_dimension_" not in vars(self):
+                raise ValueError(
+                    "This novelty=True detector was saved by an earlier skae, whose "
+                    "reference_codes_ were whitened codes; its score cannot be computed "
+                    "here. Fit it again with this version."
+                )
+            self._neighbours = ManifoldDensity(self.estimators_, self.reference_codes_,
+                                               self.point_scale_, self.manifold_dimension_,
+                                               N_NEIGHBORS)
+        return self._neighbours
 
     def _mean_score(self, X):
+        # With novelty=True, each member's Gaussian code density is swapped for
+        # the neighbour density of the rows' denoised points.
         total = None
-        if self.novelty and getattr(self, "_neighbours", None) is None:
-            self._neighbours = [CodeNeighbours(codes, N_NEIGHBORS)
-                                for codes in self.reference_codes_]
         for i, member in enumerate(self.estimators_):
-            scores = np.asarray(member.score_samples(X), dtype=np.float64)
-            if self.novelty:
-                # The code's Gaussian log-density, swapped for its neighbours' one.
-                codes, gaussian = whitened_codes(member, X)
-                scores = scores - gaussian + self._neighbours[i].log_density(codes)
+            scores = (self._manifold().score_samples(i, X) if self.novelty
+                      else np.asarray(member.score_samples(X), dtype=np.float64))
             total = scores if total is None else total + scores
         return total / len(self.estimators_)
 
@@ -561,19 +554,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             names = np.array([f"x{i}" for i in range(errors.shape[1])])
         labels = np.asarray(X.index) if isinstance(X, pd.DataFrame) else np.arange(len(errors))
         rows = np.flatnonzero(self.predict(X) == -1) if outliers_only else np.arange(len(errors))
-        n_top = min(int(n_top), errors.shape[1])
-        order = np.argsort(-errors[rows], axis=1)[:, :n_top]
-        top = np.take_along_axis(errors[rows], order, axis=1)
-        totals = errors[rows].sum(axis=1, keepdims=True)
-        return pd.DataFrame(
-            {
-                "row": np.repeat(labels[rows], n_top),
-                "rank": np.tile(np.arange(1, n_top + 1), len(rows)),
-                "feature": names[order].ravel(),
-                "squared_error": top.ravel(),
-                "share": (top / np.where(totals > 0, totals, 1)).ravel(),
-            }
-        )
+        return _top_features(errors[rows], names, labels[rows], n_top)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -581,6 +562,25 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if self.estimator is not None:
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
+
+
+def _check_novelty(detector, n_samples):
+    """Refuse what ``novelty=True`` cannot work with, naming it."""
+    estimator = detector.estimator
+    if detector.novelty and estimator is not None and (
+            not isinstance(estimator, BaseAutoencoder) or isinstance(estimator, VAE)):
+        raise ValueError(
+            "novelty=True replaces the Gaussian code prior of a deterministic "
+            "autoencoder (Autoencoder, DenoisingAutoencoder, SparseAutoencoder, "
+            f"ContractiveAutoencoder) by a nearest-neighbour density; got "
+            f"{type(estimator).__name__}. Pass one of those, or None, or use "
+            "novelty=False."
+        )
+    if detector.novelty and n_samples < 2:
+        raise ValueError(
+            f"novelty=True needs at least 2 training rows, got n_samples={n_samples}: "
+            "one row to learn from and one to set the threshold."
+        )
 
 
 def _fit_member(member, X, table):
@@ -593,6 +593,23 @@ def _calibration_rows(rows, rng, share=0.2):
     rows = np.arange(rows) if np.ndim(rows) == 0 else np.asarray(rows)
     n_held = min(len(rows) - 1, max(1, int(round(share * len(rows)))))
     return np.sort(rng.choice(rows, n_held, replace=False))
+
+
+def _top_features(errors, names, labels, n_top):
+    """The long table of ``explain``: each row's ``n_top`` largest errors."""
+    n_top = min(int(n_top), errors.shape[1])
+    order = np.argsort(-errors, axis=1)[:, :n_top]
+    top = np.take_along_axis(errors, order, axis=1)
+    totals = errors.sum(axis=1, keepdims=True)
+    return pd.DataFrame(
+        {
+            "row": np.repeat(labels, n_top),
+            "rank": np.tile(np.arange(1, n_top + 1), len(labels)),
+            "feature": names[order].ravel(),
+            "squared_error": top.ravel(),
+            "share": (top / np.where(totals > 0, totals, 1)).ravel(),
+        }
+    )
 
 
 def _feature_errors(estimator, X):

@@ -1,12 +1,15 @@
 """Every Python block of the documentation runs as printed, page by page, in order.
 
-Each page runs in one namespace, in a fresh working folder, so a page may define
-its data in a visible first block and use it below. Blocks written as ``>>>``
+Each page runs in one namespace (a module of its own, so that the classes it
+defines pickle), in a fresh working folder, so a page may define its data in a
+visible first block and use it below. Blocks written as ``>>>``
 sessions (the README's) are run by pytest's doctest collection instead. The
 few blocks that cannot run here are listed in ``NOT_RUN`` with the reason.
 """
 
 import re
+import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -50,7 +53,10 @@ def not_run(page, code):
 @pytest.mark.parametrize("page", [page for page in PAGES if blocks(page)])
 def test_every_block_of_the_page_runs_in_order(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    namespace = {}
+    # A module of its own, so that a class the page defines pickles by reference.
+    module = types.ModuleType("docs_page_" + re.sub(r"\W", "_", page))
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
     for i, code in enumerate(blocks(page)):
         if code.lstrip().startswith(">>>") or not_run(page, code):
             continue

@@ -1,10 +1,11 @@
-"""OutlierDetector(novelty=True): trusted training rows, a nearest-neighbour code density."""
+"""OutlierDetector(novelty=True): trusted training rows, a nearest-neighbour density of\ndenoised points."""
 
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import gammaln
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
@@ -14,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skae
 from skae import VAE, Autoencoder, OutlierDetector
+from skae._neighbours import manifold_dimension
 
 from .conftest import FAST
 
@@ -118,7 +120,7 @@ def test_it_is_reproducible_and_survives_pickle_and_save(tmp_path):
     assert loaded.offset_ == first.offset_
 
 
-def test_the_score_is_the_residual_density_plus_a_neighbour_code_density():
+def test_the_score_is_the_residual_density_plus_a_neighbour_density_of_denoised_points():
     X_train, X_test, _ = digits_without_zeros()
     detector = OutlierDetector(Autoencoder(n_components=3, **FAST), novelty=True,
                                random_state=0).fit(X_train[:200])
@@ -126,13 +128,42 @@ def test_the_score_is_the_residual_density_plus_a_neighbour_code_density():
     codes = member.transform(X_test[:20]).astype(np.float64)
     L = np.linalg.cholesky(member.code_covariance_)
     w = np.linalg.solve(L, (codes - member.code_mean_).T).T
-    reference = detector.reference_codes_[0]
-    d5 = np.sort(np.linalg.norm(w[:, None] - reference[None], axis=2), axis=1)[:, 4]
-    # log k - log n - log(volume of the unit 3-ball) - 3 log d5
-    neighbour = np.log(5) - np.log(200) - np.log(4 / 3 * np.pi) - 3 * np.log(d5)
+    # Denoised points: reconstructions, each column divided by its training spread.
+    spread = X_train[:200].std(axis=0)
+    spread[spread == 0] = 1.0
+    np.testing.assert_allclose(detector.point_scale_[0], spread, rtol=1e-6)
+    points = member.inverse_transform(codes) / spread
+    reference = member.inverse_transform(detector.reference_codes_[0]) / spread
+    d5 = np.sort(np.linalg.norm(points[:, None] - reference[None], axis=2), axis=1)[:, 4]
+    m = detector.manifold_dimension_[0]
+    assert 1.0 <= m <= 3.0
+    # log k - log n - log(volume of the unit m-ball) - m log d5
+    log_ball = m / 2 * np.log(np.pi) - gammaln(m / 2 + 1)
+    neighbour = np.log(5) - np.log(200) - log_ball - m * np.log(d5)
     gaussian = -0.5 * ((w ** 2).sum(1) + 3 * np.log(2 * np.pi))
     expected = member.score_samples(X_test[:20]) - gaussian + neighbour
     np.testing.assert_allclose(detector.score_samples(X_test[:20]), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dimension", [1, 2, 3])
+def test_the_manifold_dimension_is_that_of_the_points(dimension):
+    # Points filling a `dimension`-cube, rotated into 12 columns.
+    rng = np.random.default_rng(dimension)
+    rotation = np.linalg.qr(rng.normal(size=(12, 12)))[0][:dimension]
+    points = rng.random((2000, dimension)) @ rotation
+    assert abs(manifold_dimension(points, limit=8) - dimension) < 0.4
+    assert manifold_dimension(points, limit=0.5 * dimension) == max(1.0, 0.5 * dimension)
+
+
+def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
+    X_train, X_test, _ = digits_without_zeros()
+    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
+                               random_state=0).fit(X_train[:100])
+    old = pickle.loads(pickle.dumps(detector))
+    del old.manifold_dimension_
+    old._neighbours = None
+    with pytest.raises(ValueError, match="saved by an earlier skae.*Fit it again"):
+        old.score_samples(X_test[:3])
 
 
 def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_rows():
@@ -140,7 +171,7 @@ def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_row
     detector = OutlierDetector(novelty=True, random_state=0).fit(X_train[:640])
     (member,) = detector.estimators_
     params = member.get_params()
-    assert params["hidden_layer_sizes"] == (128, 64) and params["n_components"] == 16
+    assert params["hidden_layer_sizes"] == (256, 128) and params["n_components"] == 16
     assert params["trim"] == 0.0 and params["residual_likelihood"] == "cauchy"
     # 80% of the rows train the network; the codes of all of them are kept.
     assert params["max_iter"] == 40 and detector.reference_codes_.shape[:2] == (1, 640)

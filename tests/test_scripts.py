@@ -390,8 +390,8 @@ def test_novelty_benchmark_runs_both_settings_and_draws_them(tmp_path):
     assert {r["setting"] for r in runs} == {"clean", "contaminated"}
     for setting in ("clean", "contaminated"):
         names = {row["detector"] for row in report["summary"][setting]}
-        assert {"skae, novelty=True", "skae default", "kNN (k=5)", "LocalOutlierFactor",
-                "PCA", "IsolationForest"} <= names
+        assert {"skae, novelty=True", "skae, novelty=True, 2 members", "skae default",
+                "kNN (k=5)", "LocalOutlierFactor", "PCA", "IsolationForest"} <= names
     # clean: 60 normal training rows; the test holds the other 60 and all 12 anomalies.
     by_setting = {r["setting"]: r for r in runs if r["detector"] == "kNN (k=5)"}
     assert by_setting["clean"]["roc_auc"] > 0.9 and by_setting["contaminated"]["roc_auc"] > 0.5
@@ -411,7 +411,9 @@ def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     assert len(X_train) == (y == 0).sum() // 2 and y_test.sum() == y.sum()
     found = study.candidates(0, len(X_train), X.shape[1])
     assert set(found) >= {
-        "novelty=True: wide AE, residual density + 5-NN code density (chosen)",
+        "novelty=True: (256, 128) member; residual density + 5-NN density of denoised "
+        "points, m estimated (chosen)",
+        "(128, 64) member; whitened codes, m = code width (the previous novelty=True)",
         "kNN (k=5) on the rows"}
 
 
@@ -434,11 +436,10 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
     study = load(ROOT / "benchmarks" / "dev_novelty.py")
     X = np.random.default_rng(0).normal(size=(120, 6))
     found = study.candidates(0, len(X), X.shape[1])
-    for label in ("the same with k = 2 neighbours", "the same with at least 800 gradient steps",
-                  "denoising error at 5 noise levels (after DDAE), noise 0.5"):
+    for label in ("the same with a (128, 64) member",
+                  "(128, 64) member; denoised points, m = code width",
+                  "(128, 64) member; whitened codes, m estimated"):
         detector = found[label]
-        if hasattr(detector, "member"):
-            detector.member.set_params(max_iter=3)
         detector.fit(X)
         scores = detector.score_samples(np.r_[X[:5], np.full((1, 6), 8.0)])
         assert scores[-1] < scores[:5].min(), label
