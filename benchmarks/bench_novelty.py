@@ -185,13 +185,15 @@ def figure(sets, path):
     dirty = {r["detector"]: r["mean_roc_auc"] for r in summary["contaminated"]}
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
     names = [n for n in clean if n in dirty]
+    low, high = min(clean[n] for n in names), max(clean[n] for n in names)
     for name in names:
         skae = name.startswith("skae")
         ax.scatter(clean[name], dirty[name], s=90 if skae else 45,
                    marker="*" if skae else "o", color="C3" if skae else "C0", zorder=3)
-        # A label goes left of its point when another point sits just right of it.
+        # A label goes left of its point when another point sits just right of it,
+        # or when the point is in the right third (a long label would leave the axes).
         crowded = any(0 < clean[o] - clean[name] < 0.01 and abs(dirty[o] - dirty[name]) < 0.01
-                      for o in names)
+                      for o in names) or clean[name] > low + 2 / 3 * (high - low)
         ax.annotate(name, (clean[name], dirty[name]), textcoords="offset points",
                     xytext=(-6, 6) if crowded else (6, 4), ha="right" if crowded else "left",
                     fontsize=10)
