@@ -26,6 +26,7 @@ scikit-learn only.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -72,8 +73,9 @@ def denoised_points(member, codes, scale):
 def point_scale(values):
     """Each encoded column's standard deviation over the training rows (1 where it
     is 0 or undefined), so that no column's units decide the distances."""
-    with np.errstate(invalid="ignore"):
-        spread = np.nanstd(values, axis=0) if len(values) else np.ones(values.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no observed value
+        spread = np.nanstd(values, axis=0)
     return np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
 
 
