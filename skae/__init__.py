@@ -15,6 +15,7 @@ from ._parallel import DataParallelContext, data_parallel
 from ._persistence import load, save
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
+from ._onnx import to_onnx
 from ._version import __version__
 
 __all__ = [
@@ -31,4 +32,21 @@ __all__ = [
     "data_parallel",
     "load",
     "save",
+    "to_onnx",
 ]
+
+_EXPORTED_ESTIMATORS = [obj for obj in map(globals().get, __all__) if isinstance(obj, type)]
+
+
+def _register_onnx_converters():
+    # With skl2onnx installed (the onnx extra), its own to_onnx and
+    # convert_sklearn take pipelines that hold skae's estimators.
+    from importlib.util import find_spec
+
+    if find_spec("skl2onnx") is not None:
+        from ._onnx import register_converters
+
+        register_converters()
+
+
+_register_onnx_converters()

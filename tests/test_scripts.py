@@ -58,6 +58,22 @@ def test_overhead_benchmark_times_partial_fit_and_small_transforms(tmp_path):
     assert "atomicity checkpoint" in output.with_suffix(".md").read_text()
 
 
+def test_serving_benchmark_compares_onnxruntime_with_skae(tmp_path):
+    pytest.importorskip("onnxruntime")
+    output = tmp_path / "serving.json"
+    load(ROOT / "benchmarks" / "bench_serving.py").main(
+        ["--repeats", "1", "--rows", "50", "--output", str(output)])
+    saved = json.loads(output.read_text())
+    assert [(r["model"], r["method"]) for r in saved["results"]] == [
+        ("Autoencoder", "transform"), ("Autoencoder", "score_samples"),
+        ("OutlierDetector()", "decision_function"),
+        ("OutlierDetector(novelty=True)", "decision_function")]
+    for row in saved["results"]:
+        assert row["onnxruntime_1_row_s"] > 0 and row["skae_save_bytes"] > 0
+        assert row["max_abs_difference"] < 1e-2
+    assert "50 rows: onnxruntime" in output.with_suffix(".md").read_text()
+
+
 def test_feature_benchmark_reports_every_model(tmp_path):
     output = tmp_path / "features.json"
     subprocess.run(

@@ -1,0 +1,175 @@
+"""ONNX export: onnxruntime's outputs against skae's own, on rows the model did not see."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skae
+from skae import (
+    VAE,
+    Autoencoder,
+    AutoencoderImputer,
+    ConditionalVAE,
+    OutlierDetector,
+    to_onnx,
+)
+
+from .conftest import ESTIMATORS, FAST, estimator_id, fit_args
+
+ort = pytest.importorskip("onnxruntime")
+skl2onnx = pytest.importorskip("skl2onnx")
+
+#: onnxruntime against torch: float32 networks, float64 densities.
+CODES = dict(rtol=1e-4, atol=1e-5)
+SCORES = dict(rtol=1e-3, atol=1e-3)  # nats
+
+
+def run(onx, X):
+    session = ort.InferenceSession(onx.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+@pytest.fixture(scope="module")
+def split(tabular):
+    return tabular[:200], tabular[200:]
+
+
+EXPORTABLE = [e for e in ESTIMATORS if not isinstance(e, ConditionalVAE)]
+
+
+@pytest.mark.parametrize("estimator", EXPORTABLE, ids=estimator_id)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_each_method_matches_the_estimator(estimator, dtype, split):
+    train, test = (part.astype(dtype) for part in split)
+    model = clone(estimator).set_params(n_components=2).fit(train)
+    codes = model.transform(test)
+    out = run(to_onnx(model, test[:1]), test)[0]
+    assert out.dtype == dtype and out.shape == codes.shape
+    np.testing.assert_allclose(out, codes, **CODES)
+    out = run(to_onnx(model, codes[:1], method="inverse_transform"), codes)[0]
+    np.testing.assert_allclose(out, model.inverse_transform(codes), **CODES)
+    if isinstance(model, VAE):
+        with pytest.raises(ValueError, match="Monte Carlo bound"):
+            to_onnx(model, test[:1], method="score_samples")
+        return
+    out = run(to_onnx(model, test[:1], method="score_samples"), test)[0]
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, model.score_samples(test), **SCORES)
+
+
+def test_convolutional_autoencoder(digits):
+    X = digits[0].astype(np.float32)
+    model = Autoencoder(architecture="conv", image_shape=(1, 8, 8), conv_channels=(4, 8),
+                        n_components=4, max_iter=2, random_state=0).fit(X[:300])
+    test = X[300:400]
+    np.testing.assert_allclose(run(to_onnx(model, test[:1]), test)[0],
+                               model.transform(test), **CODES)
+    np.testing.assert_allclose(run(to_onnx(model, test[:1], method="score_samples"), test)[0],
+                               model.score_samples(test), **SCORES)
+
+
+@pytest.mark.parametrize("novelty", [False, True])
+def test_outlier_detector_gives_labels_and_decision(novelty, split):
+    train, test = split
+    planted = np.vstack([test, np.full((3, test.shape[1]), 6.0)])
+    detector = OutlierDetector(novelty=novelty, n_estimators=2, max_samples=150,
+                               random_state=0).fit(train)
+    label, scores = run(to_onnx(detector, planted[:1]), planted)
+    assert label.dtype == np.int64 and label.shape == scores.shape == (len(planted), 1)
+    np.testing.assert_allclose(scores.ravel(), detector.decision_function(planted), **SCORES)
+    assert np.mean(label.ravel() == detector.predict(planted)) >= 0.995
+    assert (label.ravel()[-3:] == -1).all()
+
+
+def test_pipeline_with_a_classifier_gives_labels_and_probabilities(digits):
+    X, y = digits[0].astype(np.float32), digits[1]
+    pipe = make_pipeline(StandardScaler(), Autoencoder(n_components=8, **FAST),
+                         LogisticRegression(max_iter=300)).fit(X[:1000], y[:1000])
+    onx = to_onnx(pipe, X[:1])
+    labels, probabilities = run(onx, X[1000:])
+    assert np.mean(labels == pipe.predict(X[1000:])) >= 0.999
+    expected = pipe.predict_proba(X[1000:])
+    got = np.array([[row[k] for k in range(10)] for row in probabilities])
+    np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-4)
+
+
+def test_skl2onnx_converts_pipelines_after_import_skae(split):
+    train, test = (part.astype(np.float32) for part in split)
+    pipe = make_pipeline(StandardScaler(), OutlierDetector(novelty=True, n_estimators=1,
+                                                           random_state=0)).fit(train)
+    onx = skl2onnx.to_onnx(pipe, train[:1])  # skl2onnx's own, no skae.to_onnx
+    label, scores = run(onx, test)
+    np.testing.assert_allclose(scores.ravel(), pipe.decision_function(test), **SCORES)
+    assert np.mean(label.ravel() == pipe.predict(test)) >= 0.995
+
+
+def test_column_transformer_route_for_a_table():
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"size": rng.normal(size=300), "count": rng.poisson(3, 300),
+                          "kind": rng.choice(["a", "b", "c"], 300)})
+    numeric = table[["size", "count"]].astype(np.float64)
+    route = make_pipeline(
+        ColumnTransformer([("scale", StandardScaler(), [0, 1])]),
+        Autoencoder(n_components=1, **FAST)).fit(numeric.to_numpy())
+    X = numeric.to_numpy()[:20]
+    np.testing.assert_allclose(run(to_onnx(route, X[:1]), X)[0], route.transform(X),
+                               **CODES)
+    native = Autoencoder(n_components=1, **FAST).fit(table)
+    with pytest.raises(ValueError, match="fitted on a table.*categorical.*ColumnTransformer"):
+        to_onnx(native, X[:1])
+
+
+@pytest.mark.parametrize("estimator", [
+    ConditionalVAE(n_components=2, **FAST),
+    AutoencoderImputer(Autoencoder(n_components=1, **FAST), random_state=0),
+], ids=estimator_id)
+def test_refusals_say_why_and_what_to_do(estimator, split):
+    train = split[0].copy()
+    if isinstance(estimator, AutoencoderImputer):
+        train[::7, 0] = np.nan
+    model = estimator.fit(*fit_args(estimator, train))
+    with pytest.raises(ValueError, match="cannot be exported to ONNX yet: .*instead"):
+        to_onnx(model, split[1][:1])
+    with pytest.raises(ValueError, match="cannot be exported"):
+        skl2onnx.to_onnx(make_pipeline(StandardScaler(), model).fit(*fit_args(model, train)),
+                         split[1][:1].astype(np.float32))
+
+
+def test_bad_arguments(split):
+    train, test = split
+    model = Autoencoder(n_components=2, **FAST).fit(train)
+    with pytest.raises(ValueError, match="method must be one of"):
+        to_onnx(model, test[:1], method="predict")
+    with pytest.raises(ValueError, match="target_opset must be an int between 14 and 20"):
+        to_onnx(model, test[:1], target_opset=9)
+    with pytest.raises(ValueError, match="2-D float32 or float64"):
+        to_onnx(model, test[:1].astype(int))
+    with pytest.raises(ValueError, match="X has 3 columns.*n_features_in_=10"):
+        to_onnx(model, test[:1, :3])
+    with pytest.raises(ValueError, match="codes of width n_components_=2"):
+        to_onnx(model, test[:1], method="inverse_transform")
+    with pytest.raises(ValueError, match="method applies to a skae autoencoder"):
+        to_onnx(make_pipeline(StandardScaler(), model), test[:1], method="score_samples")
+
+
+@pytest.mark.parametrize("opset", [14, 17, 20])
+def test_opset_choice(opset, split):
+    train, test = split
+    model = Autoencoder(n_components=2, **FAST).fit(train)
+    onx = to_onnx(model, test[:1], target_opset=opset)
+    assert {o.version for o in onx.opset_import if o.domain in ("", "ai.onnx")} == {opset}
+    np.testing.assert_allclose(run(onx, test)[0], model.transform(test), **CODES)
+    pipe = make_pipeline(StandardScaler(), model).fit(train)
+    onx = to_onnx(pipe, test[:1], target_opset=opset)
+    assert max(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx")) <= opset
+    np.testing.assert_allclose(run(onx, test)[0], pipe.transform(test), **CODES)
+
+
+def test_to_onnx_is_exported():
+    assert "to_onnx" in skae.__all__ and skae.to_onnx is to_onnx
