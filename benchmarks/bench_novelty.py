@@ -185,25 +185,45 @@ def figure(sets, path):
     dirty = {r["detector"]: r["mean_roc_auc"] for r in summary["contaminated"]}
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
     names = [n for n in clean if n in dirty]
-    low, high = min(clean[n] for n in names), max(clean[n] for n in names)
+    ax.margins(x=0.25, y=0.1)
     for name in names:
         skae = name.startswith("skae")
         ax.scatter(clean[name], dirty[name], s=90 if skae else 45,
                    marker="*" if skae else "o", color="C3" if skae else "C0", zorder=3)
-        # A label goes left of its point when another point sits just right of it,
-        # or when the point is in the right third (a long label would leave the axes).
-        crowded = any(0 < clean[o] - clean[name] < 0.01 and abs(dirty[o] - dirty[name]) < 0.01
-                      for o in names) or clean[name] > low + 2 / 3 * (high - low)
-        ax.annotate(name, (clean[name], dirty[name]), textcoords="offset points",
-                    xytext=(-6, 6) if crowded else (6, 4), ha="right" if crowded else "left",
-                    fontsize=10)
     ax.set_xlabel("clean training rows: mean ROC-AUC")
     ax.set_ylabel("contaminated training rows: mean ROC-AUC")
     seeds = len({r["seed"] for s in sets for r in s["runs"]})
     ax.set_title(f"{len(sets)} ODDS sets, {seeds} seeds", fontsize=11)
-    ax.grid(alpha=0.3)
-    ax.margins(x=0.25, y=0.1)
     fig.tight_layout()
+    # Each label takes the first of eight places around its point where its box
+    # (estimated from the text's length) stays inside the axes and overlaps no
+    # label or point drawn before.
+    to_data = ax.transData.inverted()
+    boxes = [to_data.transform(ax.transData.transform((clean[n], dirty[n])) + d)
+             for n in names for d in ([-12, -12], [12, 12])]
+    points = [(boxes[2 * i], boxes[2 * i + 1]) for i in range(len(names))]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    taken = list(points)
+    for name in sorted(names, key=lambda n: -dirty[n]):
+        at = ax.transData.transform((clean[name], dirty[name]))
+        width, height = 6.2 * len(name) * fig.dpi / 72, 13 * fig.dpi / 72
+        for dx, dy in ((8, 4), (-8, 4), (8, -4 - height), (-8, -4 - height),
+                       (16, 10 + height), (-16, 10 + height), (16, -10 - 2 * height),
+                       (-16, -10 - 2 * height)):
+            corner = at + [dx if dx > 0 else dx - width, dy]
+            low, high = to_data.transform(corner), to_data.transform(corner + [width, height])
+            inside = x0 <= low[0] and high[0] <= x1 and y0 <= low[1] and high[1] <= y1
+            free = all(high[0] < a[0] or b[0] < low[0] or high[1] < a[1] or b[1] < low[1]
+                       for i, (a, b) in enumerate(taken) if i != names.index(name))
+            if inside and free:
+                break
+        taken.append((low, high))
+        ax.text(low[0], low[1], name, fontsize=10, ha="left", va="bottom")
+        # A thin line from the point to the middle of the label's near side.
+        side = low[0] if dx > 0 else high[0]
+        ax.plot([clean[name], side], [dirty[name], (low[1] + high[1]) / 2], color="0.55",
+                lw=0.7, zorder=2)
+    ax.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)

@@ -264,6 +264,7 @@ class _DetectorGraph(torch.nn.Module):
             self.means = [member._decoded_means for member in members]
             self.scales = [torch.as_tensor(s, dtype=torch.float64) for s in manifold.scales]
             self.neighbours = [_Neighbours(n) for n in manifold.neighbours]
+            self.weight = manifold.weight
 
     def forward(self, x):
         x32 = x.float()
@@ -275,7 +276,8 @@ class _DetectorGraph(torch.nn.Module):
                 # As ManifoldDensity: the residual term, plus the neighbour
                 # density of the denoised point in place of the code term.
                 points = self.means[i](module.decode(out.code)).double() / self.scales[i]
-                score = score - density.code_term(out.code) + self.neighbours[i](points)
+                score = (score - density.code_term(out.code)
+                         + self.weight * self.neighbours[i](points))
             total = total + score
         decision = total / len(self.modules_) - self.offset
         label = torch.where(decision < 0, -1, 1).to(torch.int64)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
 from ._base import BaseAutoencoder
-from ._neighbours import ManifoldDensity
+from ._neighbours import NEIGHBOUR_WEIGHT, ManifoldDensity
 from ._tabular import Table, is_table
 from ._vae import VAE
 
@@ -92,9 +92,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     novelty : bool, default=False
         Whether the training rows are trusted to hold no anomalies. False
         (outlier detection): robust members on subsamples, as above. True
-        (novelty detection): one model on all rows (at most 10,000) and the
-        nearest-neighbour density of denoised points; 20% of those rows are held out of
-        its training to set ``offset_``. ``fit_predict`` is then not
+        (novelty detection): one model on all rows (at most 10,000); a row's
+        score is its residual log-density plus three times the
+        nearest-neighbour log-density of its denoised point; 20% of those
+        rows are held out of its training to set ``offset_``. ``fit_predict`` is then not
         available (as with ``LocalOutlierFactor(novelty=True)``): use
         ``fit(X_train).predict(X_new)``. On the ODDS benchmark each choice
         is the better one in its own setting (see the user guide).
@@ -146,6 +147,9 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         With ``novelty=True`` only: ``m``, the dimension the training rows'
         denoised points fill (Levina and Bickel's estimate from their 10
         nearest neighbours, between 1 and the code width).
+    neighbour_weight_ : float
+        With ``novelty=True`` only: how many times the neighbour term counts
+        against the residual's in each member's score (3).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -175,6 +179,9 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     >>> trusted.predict(np.full((1, 8), 20.0))
     array([-1])
     """
+
+    #: The weight of the neighbour term that fit stores in ``neighbour_weight_``.
+    _neighbour_weight = NEIGHBOUR_WEIGHT
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "score_samples"]), None],
@@ -333,6 +340,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         self._neighbours = None
         if self.novelty:
             own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
+            self.neighbour_weight_ = self._neighbour_weight
             (self.reference_codes_, self.point_scale_,
              self.manifold_dimension_) = ManifoldDensity.fit(fitted, X, own)
             # Calibration rows were not trained on, and each is scored by its
@@ -342,7 +350,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                 self._manifold().score_samples(i, _safe_indexing(X, held), held_out=True)
                 for i, held in enumerate(calibration)])
         else:
-            for name in ("reference_codes_", "point_scale_", "manifold_dimension_"):
+            for name in ("reference_codes_", "point_scale_", "manifold_dimension_",
+                         "neighbour_weight_"):
                 self.__dict__.pop(name, None)
             scores = self._mean_score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
@@ -379,14 +388,17 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                     "reference_codes_ were whitened codes; its score cannot be computed "
                     "here. Fit it again with this version."
                 )
+            # A file saved before the weight was stored scored with weight 1,
+            # which its offset_ was set with.
             self._neighbours = ManifoldDensity(self.estimators_, self.reference_codes_,
                                                self.point_scale_, self.manifold_dimension_,
-                                               N_NEIGHBORS)
+                                               N_NEIGHBORS,
+                                               vars(self).get("neighbour_weight_", 1.0))
         return self._neighbours
 
     def _mean_score(self, X):
         # With novelty=True, each member's Gaussian code density is swapped for
-        # the neighbour density of the rows' denoised points.
+        # the (weighted) neighbour density of the rows' denoised points.
         total = None
         for i, member in enumerate(self.estimators_):
             scores = (self._manifold().score_samples(i, X) if self.novelty

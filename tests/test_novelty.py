@@ -141,8 +141,15 @@ def test_the_score_is_the_residual_density_plus_a_neighbour_density_of_denoised_
     log_ball = m / 2 * np.log(np.pi) - gammaln(m / 2 + 1)
     neighbour = np.log(5) - np.log(200) - log_ball - m * np.log(d5)
     gaussian = -0.5 * ((w ** 2).sum(1) + 3 * np.log(2 * np.pi))
-    expected = member.score_samples(X_test[:20]) - gaussian + neighbour
+    assert detector.neighbour_weight_ == 3.0
+    expected = member.score_samples(X_test[:20]) - gaussian + 3.0 * neighbour
     np.testing.assert_allclose(detector.score_samples(X_test[:20]), expected, rtol=1e-5)
+
+
+def manifold_points(member, X, scale):
+    from skae._neighbours import denoised_points
+
+    return denoised_points(member, member.transform(X).astype(np.float64), scale)
 
 
 @pytest.mark.parametrize("dimension", [1, 2, 3])
@@ -164,6 +171,24 @@ def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
     old._neighbours = None
     with pytest.raises(ValueError, match="saved by an earlier skae.*Fit it again"):
         old.score_samples(X_test[:3])
+
+
+def test_a_detector_saved_before_the_neighbour_weight_keeps_its_own_scores():
+    # Files written before neighbour_weight_ existed scored with weight 1, and
+    # their offset_ was set by those scores: they load and score as before.
+    X_train, X_test, _ = digits_without_zeros()
+    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
+                               random_state=0).fit(X_train[:100])
+    old = pickle.loads(pickle.dumps(detector))
+    del old.neighbour_weight_
+    old._neighbours = None
+    manifold = detector._manifold()
+    member = detector.estimators_[0]
+    residual = manifold.score_samples(0, X_test[:5]) - 3.0 * manifold.neighbours[0].log_density(
+        manifold_points(member, X_test[:5], detector.point_scale_[0]))
+    unweighted = residual + manifold.neighbours[0].log_density(
+        manifold_points(member, X_test[:5], detector.point_scale_[0]))
+    np.testing.assert_allclose(old.score_samples(X_test[:5]), unweighted, rtol=1e-6)
 
 
 def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_rows():

@@ -141,6 +141,16 @@ def test_refusals_say_why_and_what_to_do(estimator, split):
                          split[1][:1].astype(np.float32))
 
 
+def test_a_detector_over_other_members_is_refused(split):
+    from sklearn.decomposition import PCA
+
+    train, test = split
+    detector = OutlierDetector(PCA(n_components=2), n_estimators=2, random_state=0).fit(train)
+    with pytest.raises(ValueError, match="members are skae's deterministic autoencoders; "
+                                         "this one has a PCA"):
+        to_onnx(detector, test[:1])
+
+
 def test_bad_arguments(split):
     train, test = split
     model = Autoencoder(n_components=2, **FAST).fit(train)

@@ -419,7 +419,8 @@ def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     study = load(ROOT / "benchmarks" / "dev_novelty.py")
     tasks = {name: (X, y) for name, X, y in study.tasks(0)}
-    assert {"sparse_binary", "gap_nearconst", "penguins", "mixture30"} <= set(tasks)
+    assert {"sparse_binary", "gap_nearconst", "penguins", "mixture30", "tail_gauss",
+            "tail_skew", "tail_clinic"} <= set(tasks)
     for X, y in tasks.values():
         assert np.isfinite(X).all() and 0 < y.mean() < 0.2
     X, y = tasks["gap_nearconst"]
@@ -427,9 +428,8 @@ def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     assert len(X_train) == (y == 0).sum() // 2 and y_test.sum() == y.sum()
     found = study.candidates(0, len(X_train), X.shape[1])
     assert set(found) >= {
-        "novelty=True: (256, 128) member; residual density + 5-NN density of denoised "
-        "points, m estimated (chosen)",
-        "(128, 64) member; whitened codes, m = code width (the previous novelty=True)",
+        "novelty=True: residual density + 3 x 5-NN density of denoised points (chosen)",
+        "the same, neighbour term x 1 (the previous novelty=True)",
         "kNN (k=5) on the rows"}
 
 
@@ -447,16 +447,17 @@ def test_novelty_study_averages_only_what_every_candidate_finished(monkeypatch, 
 
 
 def test_novelty_study_candidates_score_new_rows(monkeypatch):
-    """The study's hand-built candidates fit and rank a far row below normal ones."""
+    """The study's hand-built candidates fit, use their weight and rank a far row
+    below normal ones."""
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     study = load(ROOT / "benchmarks" / "dev_novelty.py")
     X = np.random.default_rng(0).normal(size=(120, 6))
     found = study.candidates(0, len(X), X.shape[1])
-    for label in ("the same with a (128, 64) member",
-                  "(128, 64) member; denoised points, m = code width",
-                  "(128, 64) member; whitened codes, m estimated"):
+    for label, weight in (("the same, neighbour term x 1 (the previous novelty=True)", 1),
+                          ("the same, neighbour term x 2.5", 2.5)):
         detector = found[label]
         detector.fit(X)
+        assert detector.neighbour_weight_ == weight
         scores = detector.score_samples(np.r_[X[:5], np.full((1, 6), 8.0)])
         assert scores[-1] < scores[:5].min(), label
 
