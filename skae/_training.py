@@ -139,6 +139,9 @@ class Trainer:
 
     def __init__(self, net):
         self._net = net
+        # The previous checkpoint's copies, overwritten by the next one (see
+        # checkpoint); not pickled.
+        self._spare = None
 
     @classmethod
     def build(cls, module, criterion, corruption, options, device, seed, split_seed,
@@ -253,8 +256,24 @@ class Trainer:
         return self._result(1, incremental=True)
 
     def checkpoint(self):
-        """What more training would change, copied: ``restore()`` on the result undoes it."""
-        return _Checkpoint(self._net)
+        """What more training would change, copied: ``restore()`` on the result undoes it.
+
+        The copies are written into the previous checkpoint's tensors when
+        their shapes allow (a checkpoint is only restored before the next is
+        taken): partial_fit pays for a copy, not for new memory, on each call.
+        """
+        checkpoint = _Checkpoint(self._net, self._spare)
+        self._spare = checkpoint.states
+        return checkpoint
+
+    def __getstate__(self):
+        state = dict(vars(self))
+        state["_spare"] = None
+        return state
+
+    def __setstate__(self, state):
+        state.setdefault("_spare", None)  # pickled before the spare existed
+        vars(self).update(state)
 
     def _result(self, epochs_run, incremental=False):
         net = self._net
@@ -333,12 +352,13 @@ class _Checkpoint:
 
     _PARTS = ("module_", "optimizer_", "criterion_", "corruption_")
 
-    def __init__(self, net):
+    def __init__(self, net, spare=None):
         self._net = net
         self._attributes = dict(vars(net))
         self._n_epochs = len(net.history)
-        self._states = {name: copy.deepcopy(part.state_dict())
-                        for name, part in self._parts()}
+        spare = spare or {}
+        self.states = {name: _copied(part.state_dict(), spare.get(name))
+                       for name, part in self._parts()}
 
     def _parts(self):
         for name in self._PARTS:
@@ -352,4 +372,28 @@ class _Checkpoint:
         vars(net).clear()
         vars(net).update(self._attributes)
         for name, part in self._parts():
-            part.load_state_dict(self._states[name])
+            # Loaded from a fresh copy: an optimizer keeps the tensors it is
+            # given, which would then alias the next checkpoint's.
+            part.load_state_dict(_copied(self.states[name]))
+
+
+def _copied(state, into=None):
+    """A copy of a state dict (nested dicts and lists of tensors and values),
+    written into the tensors of ``into`` where it has the same structure,
+    shapes and dtypes, and newly allocated otherwise."""
+    if isinstance(state, torch.Tensor):
+        if (isinstance(into, torch.Tensor) and into.shape == state.shape
+                and into.dtype == state.dtype and into.device == state.device):
+            return into.copy_(state)
+        return state.detach().clone()
+    if isinstance(state, dict):
+        into = into if isinstance(into, dict) else {}
+        copied = type(state)((key, _copied(value, into.get(key))) for key, value in state.items())
+        if hasattr(state, "_metadata"):  # a module's state dict: its layers' versions
+            copied._metadata = copy.deepcopy(state._metadata)
+        return copied
+    if isinstance(state, (list, tuple)):
+        into = into if isinstance(into, (list, tuple)) and len(into) == len(state) else []
+        return type(state)(_copied(value, into[i] if into else None)
+                           for i, value in enumerate(state))
+    return copy.deepcopy(state)

@@ -354,22 +354,30 @@ def test_failed_continued_training_is_undone(estimator, tabular, monkeypatch, ho
         return model.fit(*fit_args(estimator, tabular))
 
     model, twin = prepared(), prepared()
-    calls = {"n": 0}
     original = AutoencoderNet.train_step
 
-    def fail_after_two_steps(self, batch, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("boom")
-        return original(self, batch, **kwargs)
+    def fail_after_two_steps():
+        calls = {"n": 0}
 
-    monkeypatch.setattr(AutoencoderNet, "train_step", fail_after_two_steps)
-    with pytest.raises(RuntimeError, match="boom"):
-        go(model)
-    monkeypatch.setattr(AutoencoderNet, "train_step", original)
-    assert calls["n"] == 3
-    np.testing.assert_array_equal(go(model).transform(tabular), go(twin).transform(tabular))
-    assert model.loss_curve_ == twin.loss_curve_ and model.n_iter_ == twin.n_iter_
+        def step(self, batch, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise RuntimeError("boom")
+            return original(self, batch, **kwargs)
+
+        monkeypatch.setattr(AutoencoderNet, "train_step", step)
+        with pytest.raises(RuntimeError, match="boom"):
+            go(model)
+        monkeypatch.setattr(AutoencoderNet, "train_step", original)
+        assert calls["n"] == 3
+
+    # Twice, with a good call between: a restored state must not share memory
+    # with the copies the next checkpoint writes into.
+    for _ in range(2):
+        fail_after_two_steps()
+        np.testing.assert_array_equal(go(model).transform(tabular),
+                                      go(twin).transform(tabular))
+        assert model.loss_curve_ == twin.loss_curve_ and model.n_iter_ == twin.n_iter_
 
 
 # ------------------------------------------------ randomness and training

@@ -86,6 +86,17 @@ def test_a_saved_imputer_fills_a_table_as_before(tmp_path):
     assert loaded.transform(frame).notna().all().all()
 
 
+def test_the_checkpoint_copies_are_not_pickled(tabular):
+    import pickle
+
+    model = Autoencoder(n_components=2, **FAST).partial_fit(tabular).partial_fit(tabular)
+    assert model._trainer_._spare is not None  # kept for the next partial_fit
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored._trainer_._spare is None
+    np.testing.assert_array_equal(restored.partial_fit(tabular).transform(tabular),
+                                  model.partial_fit(tabular).transform(tabular))
+
+
 def test_set_output_is_saved(tmp_path):
     X = np.random.default_rng(0).normal(size=(60, 3))
     X[::6, 2] = np.nan
