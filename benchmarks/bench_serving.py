@@ -47,10 +47,10 @@ def timed(fn, calls):
     return statistics.median(times)
 
 
-def cases(X, seed):
+def cases(X, seed, max_iter=None):
     from skae import Autoencoder, OutlierDetector
 
-    ae = Autoencoder(random_state=seed).fit(X)
+    ae = Autoencoder(random_state=seed, **({"max_iter": max_iter} if max_iter else {})).fit(X)
     yield "Autoencoder", "transform", ae, ae.transform
     yield "Autoencoder", "score_samples", ae, ae.score_samples
     detector = OutlierDetector(random_state=seed).fit(X)
@@ -60,7 +60,7 @@ def cases(X, seed):
            novelty.decision_function)
 
 
-def measure(X_train, X_big, repeats, threads, one_row_calls=200, seed=0):
+def measure(X_train, X_big, repeats, threads, one_row_calls=200, seed=0, max_iter=None):
     import onnxruntime as ort
 
     import skae
@@ -68,7 +68,7 @@ def measure(X_train, X_big, repeats, threads, one_row_calls=200, seed=0):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     rows = []
-    for name, method, model, own in cases(X_train, seed):
+    for name, method, model, own in cases(X_train, seed, max_iter):
         onx = skae.to_onnx(model, X_big[:1], method=None if method == "decision_function"
                            else method)
         session = ort.InferenceSession(onx.SerializeToString(), options,
@@ -127,6 +127,10 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1,
                         help="threads of both torch and onnxruntime (default: 1)")
     parser.add_argument("--output", type=Path, default=RESULTS / "bench_serving.json")
+    parser.add_argument("--calls", type=int, default=200,
+                        help="calls behind each 1-row time (their median)")
+    parser.add_argument("--max-iter", type=int, default=None,
+                        help="epochs of the Autoencoder (default: its own, 200); for a quick look")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     X = (load_digits().data / 16).astype(np.float32)
@@ -134,7 +138,8 @@ def main(argv=None):
     big = X[rng.integers(0, len(X), args.rows)] + rng.normal(0, 0.01, (args.rows, 64))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = measure(X, big.astype(np.float32), args.repeats, args.threads)
+        rows = measure(X, big.astype(np.float32), args.repeats, args.threads,
+                       one_row_calls=args.calls, max_iter=args.max_iter)
     record = {"benchmark": "bench_serving", "machine": platform.machine(),
               "python": platform.python_version(), "threads": args.threads,
               "rows": args.rows, "repeats": args.repeats, "results": rows}
@@ -142,7 +147,7 @@ def main(argv=None):
     args.output.write_text(json.dumps(record, indent=1))
     text = (f"Digits (64 columns, float32), {args.threads} thread(s) for torch and "
             f"onnxruntime, medians of {args.repeats} interleaved repeats (1 row: median of "
-            f"200 calls each). Speed-up: skae's time / onnxruntime's.\n\n"
+            f"{args.calls} calls each). Speed-up: skae's time / onnxruntime's.\n\n"
             + table(rows, args.rows))
     args.output.with_suffix(".md").write_text(text + "\n")
     print(text)

@@ -62,7 +62,8 @@ def test_serving_benchmark_compares_onnxruntime_with_skae(tmp_path):
     pytest.importorskip("onnxruntime")
     output = tmp_path / "serving.json"
     load(ROOT / "benchmarks" / "bench_serving.py").main(
-        ["--repeats", "1", "--rows", "50", "--output", str(output)])
+        ["--repeats", "1", "--rows", "50", "--max-iter", "3", "--calls", "5",
+         "--output", str(output)])
     saved = json.loads(output.read_text())
     assert [(r["model"], r["method"]) for r in saved["results"]] == [
         ("Autoencoder", "transform"), ("Autoencoder", "score_samples"),
