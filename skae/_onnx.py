@@ -50,9 +50,10 @@ def to_onnx(model, X, method=None, *, target_opset=None):
     model : fitted estimator
         A skae autoencoder (``Autoencoder``, ``DenoisingAutoencoder``,
         ``SparseAutoencoder``, ``ContractiveAutoencoder``, ``VAE``), an
-        :class:`OutlierDetector` over skae autoencoders, or a scikit-learn
-        ``Pipeline`` or ``ColumnTransformer`` holding them (its other steps
-        are converted by skl2onnx).
+        :class:`OutlierDetector` over skae autoencoders, an
+        :class:`AutoencoderImputer` fitted on a numeric array, or a
+        scikit-learn ``Pipeline`` or ``ColumnTransformer`` holding them (its
+        other steps are converted by skl2onnx).
     X : array-like of shape (n_samples, n_features)
         A sample of the input (a few rows suffice); fixes the input's dtype
         and width. For ``method="inverse_transform"``: a sample of codes.
@@ -61,8 +62,10 @@ def to_onnx(model, X, method=None, *, target_opset=None):
         ``transform``); its output is called ``"variable"``. An
         ``OutlierDetector`` gives ``("label", "scores")``: ``predict``'s
         +1/-1 (int64) and ``decision_function``, as skl2onnx exports
-        IsolationForest. A pipeline gives what skl2onnx gives for its last
-        step (e.g. ``(label, probabilities)`` for a classifier).
+        IsolationForest. An ``AutoencoderImputer`` gives its ``transform``
+        (holes, NaN in the input, filled). A pipeline gives what skl2onnx
+        gives for its last step (e.g. ``(label, probabilities)`` for a
+        classifier).
     target_opset : int, default=None
         The ONNX opset of the graph, between 14 and 20 (None: 20).
 
@@ -76,9 +79,10 @@ def to_onnx(model, X, method=None, *, target_opset=None):
     ValueError
         For what cannot be exported yet, with what to do instead: a model
         fitted on a table with text columns or missing values, a
-        ``ConditionalVAE``, the ``AutoencoderImputer``, a VAE's
-        ``score_samples`` (a Monte Carlo estimate), an ``OutlierDetector``
-        whose members are not skae autoencoders.
+        ``ConditionalVAE``, an ``AutoencoderImputer`` fitted on a DataFrame
+        or with binary or categorical columns, a VAE's ``score_samples`` (a
+        Monte Carlo estimate), an ``OutlierDetector`` whose members are not
+        skae autoencoders.
 
     Notes
     -----
@@ -120,6 +124,8 @@ def to_onnx(model, X, method=None, *, target_opset=None):
         )
     if isinstance(model, OutlierDetector):
         return _export(_DetectorGraph(model, X.shape[1]), X, opset, ["label", "scores"])
+    if isinstance(model, AutoencoderImputer):
+        return _export(_ImputerGraph(model, X.shape[1]), X, opset, ["variable"])
     if not isinstance(model, BaseEstimator):
         raise TypeError(f"model must be a fitted estimator, got {type(model).__name__}.")
     skl2onnx = _require("skl2onnx")
@@ -152,14 +158,14 @@ def _exportable(model):
     """Raise a clear error for a model that cannot be exported yet."""
     check_is_fitted(model)
     name = type(model).__name__
-    if isinstance(model, (ConditionalVAE, AutoencoderImputer)):
+    if isinstance(model, ConditionalVAE):
         raise ValueError(
-            f"{name} cannot be exported to ONNX yet: its outputs depend on "
-            + ("class labels and Monte Carlo bounds. Export a VAE instead."
-               if isinstance(model, ConditionalVAE) else
-               "an iterative fill of each row's holes. Serve it with skae instead, or impute with "
-               "a scikit-learn imputer in the exported pipeline.")
+            f"{name} cannot be exported to ONNX yet: its outputs depend on class labels "
+            "and Monte Carlo bounds. Export a VAE instead."
         )
+    if isinstance(model, AutoencoderImputer):
+        _ImputerGraph.check(model)
+        return
     if model._codec_.table is not None:
         kinds = sorted({kind for kind in model.column_kinds_.values() if kind != "numeric"})
         raise ValueError(
@@ -284,6 +290,54 @@ class _DetectorGraph(torch.nn.Module):
         return label.reshape(-1, 1), decision.to(x.dtype).reshape(-1, 1)
 
 
+class _ImputerGraph(torch.nn.Module):
+    """``AutoencoderImputer.transform`` of numeric arrays: each pass encodes the
+    rows as the table does (``log1p`` for skewed columns, standardised; holes
+    enter the network as 0), reconstructs them, and fills the holes."""
+
+    @staticmethod
+    def check(imputer):
+        check_is_fitted(imputer)
+        model, table = imputer.estimator_, imputer.estimator_._codec_.table
+        if table.frame_input or table.binary or table.categorical or isinstance(model, VAE):
+            raise ValueError(
+                "An AutoencoderImputer exports when it was fitted on a numeric array (not a "
+                "DataFrame) with a deterministic autoencoder; this one "
+                + ("has a VAE. " if isinstance(model, VAE) else
+                   "was fitted on a DataFrame or has binary or categorical columns. ")
+                + "Serve it with skae instead, or put a scikit-learn imputer in the exported "
+                "pipeline."
+            )
+
+    def __init__(self, imputer, n_columns):
+        super().__init__()
+        self.check(imputer)
+        if n_columns != imputer.n_features_in_:
+            raise ValueError(f"X has {n_columns} columns, but the AutoencoderImputer takes "
+                             f"rows of width n_features_in_={imputer.n_features_in_}.")
+        model = imputer.estimator_
+        columns = model._codec_.table.numeric
+        self.module, self.means = _module(model), model._decoded_means
+        self.log = torch.tensor([c.log for c in columns])
+        self.center = torch.tensor([c.center for c in columns], dtype=torch.float64)
+        self.scale = torch.tensor([c.scale for c in columns], dtype=torch.float64)
+        self.passes = 1 + imputer.n_refinements
+
+    def forward(self, x):
+        raw = x.double()
+        missing = torch.isnan(raw)
+        current = raw
+        for _ in range(self.passes):
+            logged = torch.where(self.log, torch.log1p(torch.clamp(current, min=0.0)), current)
+            values = ((logged - self.center) / self.scale).float()
+            reconstruction = self.means(self.module.decode(self.module.encode(values)).double())
+            value = reconstruction * self.scale + self.center
+            # exp(v) - 1: ONNX has no expm1; in float64 the two differ by ~1e-16.
+            current = torch.where(missing, torch.where(self.log, torch.exp(value) - 1.0, value),
+                                  raw)
+        return current.to(x.dtype)
+
+
 class _Neighbours:
     """``ManifoldNeighbours.log_density`` in torch: the k-th smallest Euclidean
     distance to the reference points, by brute force in float64."""
@@ -336,8 +390,8 @@ def register_converters():
     from . import _EXPORTED_ESTIMATORS
 
     for cls in _EXPORTED_ESTIMATORS:
-        # ConditionalVAE and AutoencoderImputer too: converting them raises
-        # the error that says why not and what to do instead.
+        # ConditionalVAE too: converting it raises the error that says why
+        # not and what to do instead.
         if issubclass(cls, (BaseAutoencoder, AutoencoderImputer)):
             update_registered_converter(cls, f"Skae{cls.__name__}", _transform_shape,
                                         _convert)
@@ -348,7 +402,8 @@ def register_converters():
 def _transform_shape(operator):
     _exportable(operator.raw_operator)
     model, rows = operator.raw_operator, operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = operator.inputs[0].type.__class__([rows, model.n_components_])
+    width = model.n_features_in_ if isinstance(model, AutoencoderImputer) else model.n_components_
+    operator.outputs[0].type = operator.inputs[0].type.__class__([rows, width])
 
 
 def _detector_shape(operator):

@@ -125,20 +125,53 @@ def test_column_transformer_route_for_a_table():
         to_onnx(native, X[:1])
 
 
-@pytest.mark.parametrize("estimator", [
-    ConditionalVAE(n_components=2, **FAST),
-    AutoencoderImputer(Autoencoder(n_components=1, **FAST), random_state=0),
-], ids=estimator_id)
-def test_refusals_say_why_and_what_to_do(estimator, split):
-    train = split[0].copy()
-    if isinstance(estimator, AutoencoderImputer):
-        train[::7, 0] = np.nan
-    model = estimator.fit(*fit_args(estimator, train))
-    with pytest.raises(ValueError, match="cannot be exported to ONNX yet: .*instead"):
-        to_onnx(model, split[1][:1])
+def test_conditional_vae_is_refused_with_what_to_do(split):
+    train, test = split
+    model = ConditionalVAE(n_components=2, **FAST).fit(*fit_args(ConditionalVAE(), train))
+    with pytest.raises(ValueError, match="cannot be exported to ONNX yet: .*Export a VAE"):
+        to_onnx(model, test[:1])
+    pipe = make_pipeline(StandardScaler(), ConditionalVAE(n_components=2, **FAST))
+    pipe.fit(*fit_args(ConditionalVAE(), train))
     with pytest.raises(ValueError, match="cannot be exported"):
-        skl2onnx.to_onnx(make_pipeline(StandardScaler(), model).fit(*fit_args(model, train)),
-                         split[1][:1].astype(np.float32))
+        skl2onnx.to_onnx(pipe, test[:1].astype(np.float32))
+
+
+def holes(X, share, seed):
+    X = X.copy()
+    X[np.random.default_rng(seed).random(X.shape) < share] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("n_refinements", [0, 2])
+def test_imputer_fills_holes_as_skae_does(n_refinements):
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(400, 2))
+    # Four linear columns and a skewed positive one, which the table log-scales.
+    X = holes(np.c_[Z @ rng.normal(size=(2, 4)), 3 * np.exp(Z[:, 0])], 0.15, 1)
+    imputer = AutoencoderImputer(Autoencoder(n_components=2, **FAST),
+                                 n_refinements=n_refinements, random_state=0).fit(X[:300])
+    assert imputer.estimator_._codec_.table.numeric[-1].log
+    filled = run(to_onnx(imputer, X[:1]), X[300:])[0]
+    expected = imputer.transform(X[300:])
+    assert not np.isnan(filled).any()
+    np.testing.assert_allclose(filled, expected, rtol=1e-4, atol=1e-5)
+    observed = ~np.isnan(X[300:])
+    np.testing.assert_array_equal(filled[observed], X[300:][observed])
+    # In a pipeline, through skl2onnx's own converter.
+    pipe = make_pipeline(AutoencoderImputer(Autoencoder(n_components=2, **FAST),
+                                            random_state=0), StandardScaler()).fit(X[:300])
+    np.testing.assert_allclose(run(skl2onnx.to_onnx(pipe, X[:1]), X[300:])[0],
+                               pipe.transform(X[300:]), rtol=1e-4, atol=1e-5)
+
+
+def test_imputer_of_a_dataframe_is_refused_with_what_to_do():
+    frame = pd.DataFrame({"size": holes(np.random.default_rng(0).normal(size=(200, 1)),
+                                        0.1, 0)[:, 0],
+                          "kind": np.random.default_rng(1).choice(["a", "b"], 200)})
+    imputer = AutoencoderImputer(Autoencoder(n_components=1, **FAST), random_state=0)
+    imputer.fit(frame)
+    with pytest.raises(ValueError, match="fitted on a numeric array.*scikit-learn imputer"):
+        to_onnx(imputer, np.zeros((1, 2)))
 
 
 def test_a_detector_over_other_members_is_refused(split):
