@@ -199,11 +199,14 @@ def figure(sets, path):
     # (estimated from the text's length) stays inside the axes and overlaps no
     # label or point drawn before.
     to_data = ax.transData.inverted()
-    boxes = [to_data.transform(ax.transData.transform((clean[n], dirty[n])) + d)
-             for n in names for d in ([-12, -12], [12, 12])]
-    points = [(boxes[2 * i], boxes[2 * i + 1]) for i in range(len(names))]
+
+    def around(name, pixels):
+        """The data-space box of ``pixels`` either side of the point of ``name``."""
+        at = ax.transData.transform((clean[name], dirty[name]))
+        return to_data.transform(at - pixels), to_data.transform(at + pixels)
+
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    taken = list(points)
+    taken = [around(n, 12) for n in names]  # the points first, then the labels
     for name in sorted(names, key=lambda n: -dirty[n]):
         at = ax.transData.transform((clean[name], dirty[name]))
         width, height = 6.2 * len(name) * fig.dpi / 72, 13 * fig.dpi / 72

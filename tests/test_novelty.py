@@ -162,13 +162,19 @@ def test_the_manifold_dimension_is_that_of_the_points(dimension):
     assert manifold_dimension(points, limit=0.5 * dimension) == max(1.0, 0.5 * dimension)
 
 
-def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
+def saved_without(attribute):
+    """A fitted novelty detector, and a copy as saved before ``attribute`` existed."""
     X_train, X_test, _ = digits_without_zeros()
     detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
                                random_state=0).fit(X_train[:100])
     old = pickle.loads(pickle.dumps(detector))
-    del old.manifold_dimension_
+    delattr(old, attribute)
     old._neighbours = None
+    return detector, old, X_test
+
+
+def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
+    _, old, X_test = saved_without("manifold_dimension_")
     with pytest.raises(ValueError, match="saved by an earlier skae.*Fit it again"):
         old.score_samples(X_test[:3])
 
@@ -176,18 +182,11 @@ def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
 def test_a_detector_saved_before_the_neighbour_weight_keeps_its_own_scores():
     # Files written before neighbour_weight_ existed scored with weight 1, and
     # their offset_ was set by those scores: they load and score as before.
-    X_train, X_test, _ = digits_without_zeros()
-    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
-                               random_state=0).fit(X_train[:100])
-    old = pickle.loads(pickle.dumps(detector))
-    del old.neighbour_weight_
-    old._neighbours = None
+    detector, old, X_test = saved_without("neighbour_weight_")
     manifold = detector._manifold()
-    member = detector.estimators_[0]
-    residual = manifold.score_samples(0, X_test[:5]) - 3.0 * manifold.neighbours[0].log_density(
-        manifold_points(member, X_test[:5], detector.point_scale_[0]))
-    unweighted = residual + manifold.neighbours[0].log_density(
-        manifold_points(member, X_test[:5], detector.point_scale_[0]))
+    neighbour = manifold.neighbours[0].log_density(
+        manifold_points(detector.estimators_[0], X_test[:5], detector.point_scale_[0]))
+    unweighted = manifold.score_samples(0, X_test[:5]) - 2.0 * neighbour
     np.testing.assert_allclose(old.score_samples(X_test[:5]), unweighted, rtol=1e-6)
 
 
