@@ -31,13 +31,14 @@ on half of the normal rows; test on the other half and every anomaly) and
 ``contaminated`` (fit and test on all rows); StandardScaler on the training
 rows; ROC-AUC of ``-score_samples``.
 
-The candidates are those of the latest round: the residual term as a
-Gaussian with the training residuals' full covariance (chosen), against
-each member's per-column Cauchy residual density (the previous
-``novelty=True``) and kNN. Earlier rounds:
-``results/dev_novelty_weight.{json,md}`` (the weight of the neighbour term
-against the residual's, 1 to 4; 3 chosen; from this script at commit
-dcdb313), ``results/dev_novelty_manifold.{json,md}`` (the
+The candidates are those of the round that chose the current default: the
+weight of the neighbour term against the residual's (1, the previous
+``novelty=True``, to 4; 3 is chosen). A later round, not taken, is this
+script at commit 2173a0a: a Gaussian with the training residuals' full
+covariance as the residual term (``results/dev_novelty_residual.{json,md}``;
+on ODDS it lost to the per-column residual,
+``results/bench_novelty_residual_candidate.md``).
+Earlier rounds: ``results/dev_novelty_manifold.{json,md}`` (the
 manifold density of denoised points against whitened codes, the (256, 128)
 member; from this script at commit a6beba8, without the tail tasks; other
 members tried there, six seeds, clean, mean ROC-AUC 0.949 for the chosen
@@ -50,9 +51,9 @@ from this script at commit 15fcd16).
 
 Usage::
 
-    # the committed round: results/dev_novelty_residual.{json,md}
+    # the committed round: results/dev_novelty_weight.{json,md}
     python benchmarks/dev_novelty.py --seeds 0 1 2 3 4 5 --settings clean \
-        --output results/dev_novelty_residual.json
+        --output results/dev_novelty_weight.json
 """
 
 import argparse
@@ -156,30 +157,24 @@ def tail_tasks(seed):
            np.r_[np.zeros(n, int), np.ones(k, int)])
 
 
-def per_column_residual(seed):
-    """``novelty=True`` as before the residuals' covariance: each member's own
-    per-column (Cauchy) residual density."""
+def weighted(seed, weight):
+    """``novelty=True`` with the neighbour term counted ``weight`` times."""
     from skae import OutlierDetector
 
-    class PerColumn(OutlierDetector):
-        def fit(self, X, y=None):
-            super().fit(X)
-            for name in ("residual_mean_", "residual_whitener_"):
-                delattr(self, name)
-            self._neighbours = None
-            return self
+    class Weighted(OutlierDetector):
+        _neighbour_weight = weight
 
-    return PerColumn(novelty=True, random_state=seed)
+    return Weighted(novelty=True, random_state=seed)
 
 
 def candidates(seed, n_rows, n_features):
     from skae import OutlierDetector
 
     return {
-        "novelty=True: Gaussian residual (training covariance) + 3 x 5-NN density of "
-        "denoised points (chosen)": OutlierDetector(novelty=True, random_state=seed),
-        "the same with per-column Cauchy residuals (the previous novelty=True)":
-            per_column_residual(seed),
+        "novelty=True: residual density + 3 x 5-NN density of denoised points (chosen)":
+            OutlierDetector(novelty=True, random_state=seed),
+        **{f"the same, neighbour term x {w}" + (" (the previous novelty=True)" if w == 1 else ""):
+           weighted(seed, w) for w in (1, 1.5, 2, 2.5, 4)},
         "OutlierDetector() (novelty=False)": OutlierDetector(random_state=seed),
         "kNN (k=5) on the rows": KNN(5),
     }

@@ -21,17 +21,8 @@ propose), between 1 and the code width: the points fill fewer dimensions
 than the code has, and the code width as exponent would let the noisy
 distance term outweigh the residual. Distances are measured between
 denoised points, in the units of the input's columns, not between codes,
-whose scale and orientation the network chooses freely.
-
-The residual term is the log-density of the row's residual vector (its
-encoded values minus its denoised point, in the same units) under a
-Gaussian with the training rows' residual mean and covariance (Ledoit and
-Wolf's shrinkage; its diagonal only beyond ``FULL_COVARIANCE_COLUMNS``
-columns, to bound memory). A full covariance sees what a per-column law
-cannot: the network's errors on normal rows are correlated, and a row that
-the decoder pulls back towards the training rows (one beyond their range
-along the manifold) leaves a residual in a direction where normal rows
-have little. Numpy, scipy, torch and scikit-learn only.
+whose scale and orientation the network chooses freely. Numpy, torch and
+scikit-learn only.
 """
 
 import math
@@ -39,19 +30,10 @@ import warnings
 
 import numpy as np
 import torch
-from scipy.linalg import solve_triangular
-from sklearn.covariance import ledoit_wolf
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import _safe_indexing
 
-__all__ = [
-    "FULL_COVARIANCE_COLUMNS",
-    "NEIGHBOUR_WEIGHT",
-    "ManifoldDensity",
-    "ManifoldNeighbours",
-    "ResidualGaussian",
-    "manifold_dimension",
-]
+__all__ = ["NEIGHBOUR_WEIGHT", "ManifoldDensity", "ManifoldNeighbours", "manifold_dimension"]
 
 #: Distances below this (duplicate points) count as this, so a density stays finite.
 _MIN_DISTANCE = 1e-6
@@ -66,9 +48,6 @@ _DIMENSION_QUERIES = 1_000
 #: tasks (benchmarks/dev_novelty.py): 1, 1.5, 2, 2.5, 3 and 4 gave mean ROC-AUC
 #: 0.939, 0.943, 0.945, 0.946, 0.947 and 0.946 over 16 tasks and six seeds.
 NEIGHBOUR_WEIGHT = 3.0
-#: Encoded columns up to which the residual's covariance is full (``d * d``
-#: numbers per member: 8 MB at 1,024); beyond, only its diagonal is kept.
-FULL_COVARIANCE_COLUMNS = 1_024
 
 
 def residual_scores(member, X):
@@ -87,62 +66,6 @@ def residual_scores(member, X):
 
     result = member._map_batches(both, values, 1 + member.n_components_, np.float64)
     return result[:, 0] + unseen, result[:, 1:], values
-
-
-def encoded_codes(member, X):
-    """Each row's code, its encoded values and the log-probability of its unseen
-    categories (0 for arrays)."""
-    values, unseen = member._scored_rows(X)
-    codes = member._map_batches(lambda xb: member.module_.encode(xb), values,
-                                member.n_components_, np.float64)
-    return codes, values, unseen
-
-
-def residual_vectors(values, points, scale):
-    """``values / scale - points``: each row's residual in the units of the
-    denoised points; 0 where a value is missing (a hole adds no evidence)."""
-    residual = values / scale - points
-    return np.where(np.isnan(residual), 0.0, residual)
-
-
-class ResidualGaussian:
-    """Log-density of residual vectors under ``N(mean, covariance)``.
-
-    ``fit`` estimates the mean and Ledoit and Wolf's shrunk covariance of the
-    training rows' residuals (the diagonal only, beyond
-    ``FULL_COVARIANCE_COLUMNS`` columns) and returns ``(mean, whitener)``:
-    ``whitener`` is ``L^-T`` for the covariance's Cholesky factor ``L`` (or the
-    inverse standard deviations, 1-D), so that ``(r - mean) @ whitener`` is a
-    standard normal vector for normal rows.
-    """
-
-    def __init__(self, mean, whitener):
-        self.mean = np.asarray(mean, dtype=np.float64)
-        self.whitener = np.asarray(whitener, dtype=np.float64)
-        diagonal = np.diagonal(self.whitener) if self.whitener.ndim == 2 else self.whitener
-        self.constant = float(np.log(diagonal).sum()) - 0.5 * len(self.mean) * math.log(
-            2 * math.pi)
-
-    @staticmethod
-    def fit(residuals):
-        residuals = np.asarray(residuals, dtype=np.float64)
-        mean = residuals.mean(axis=0)
-        centred = residuals - mean
-        d = residuals.shape[1]
-        # A floor relative to the mean variance keeps the covariance positive
-        # definite when every residual of a column is 0.
-        floor = 1e-9 * float(np.mean(centred ** 2)) + 1e-12
-        if d > FULL_COVARIANCE_COLUMNS:
-            return mean, 1.0 / np.sqrt(centred.var(axis=0) + floor)
-        covariance, _ = ledoit_wolf(centred, assume_centered=True)
-        covariance[np.diag_indices(d)] += floor
-        cholesky = np.linalg.cholesky(covariance)
-        return mean, solve_triangular(cholesky, np.eye(d), lower=True).T
-
-    def log_density(self, residuals):
-        centred = residuals - self.mean
-        white = centred @ self.whitener if self.whitener.ndim == 2 else centred * self.whitener
-        return self.constant - 0.5 * np.einsum("ij,ij->i", white, white)
 
 
 def denoised_points(member, codes, scale):
@@ -215,56 +138,41 @@ class ManifoldNeighbours:
 
 
 class ManifoldDensity:
-    """The score of a ``novelty=True`` detector, for each of its members.
+    """The code term of a ``novelty=True`` detector, for each of its members.
 
     Built from the fitted state the detector stores (each member's codes of
-    its training rows, the columns' spreads, the manifold's dimension, the
-    weight of the neighbour term and the residuals' Gaussian), so that a
-    fitted, pickled or loaded detector scores alike. Without ``residuals``
-    (a detector saved before they were stored) the residual term is the
-    member's own per-column residual density, as it was then.
+    its training rows, the columns' spreads, the manifold's dimension and the
+    weight of the neighbour term), so that a fitted, pickled or loaded
+    detector scores alike.
     """
 
-    def __init__(self, members, codes, scales, dimensions, n_neighbors, weight,
-                 residuals=None):
+    def __init__(self, members, codes, scales, dimensions, n_neighbors, weight):
         self.members, self.scales, self.weight = members, scales, weight
-        self.residuals = None if residuals is None else [
-            ResidualGaussian(mean, whitener) for mean, whitener in zip(*residuals)]
         self.neighbours = [
             ManifoldNeighbours(denoised_points(member, member_codes, scale), n_neighbors, m)
             for member, member_codes, scale, m in zip(members, codes, scales, dimensions)]
 
     @staticmethod
     def fit(members, X, rows):
-        """``(reference_codes, point_scale, manifold_dimension, residual_mean,
-        residual_whitener)``: one array each, stacked over the members, from
-        each member's training rows ``X[rows[i]]``."""
-        codes, scales, dimensions, means, whiteners = [], [], [], [], []
+        """``(reference_codes, point_scale, manifold_dimension)``: one array each,
+        stacked over the members, from each member's training rows ``X[rows[i]]``."""
+        codes, scales, dimensions = [], [], []
         for member, own in zip(members, rows):
-            member_codes, values, _ = encoded_codes(member, _safe_indexing(X, own))
+            _, member_codes, values = residual_scores(member, _safe_indexing(X, own))
             scale = point_scale(values)
-            points = denoised_points(member, member_codes, scale)
-            mean, whitener = ResidualGaussian.fit(residual_vectors(values, points, scale))
             codes.append(member_codes)
             scales.append(scale)
-            dimensions.append(manifold_dimension(points, member.n_components_))
-            means.append(mean)
-            whiteners.append(whitener)
-        return (np.stack(codes), np.stack(scales), np.array(dimensions), np.stack(means),
-                np.stack(whiteners))
+            dimensions.append(manifold_dimension(denoised_points(member, member_codes, scale),
+                                                 member.n_components_))
+        return np.stack(codes), np.stack(scales), np.array(dimensions)
 
     def score_samples(self, i, X, held_out=False):
         """Member ``i``'s score of ``X``: its residual's log-density, plus
         ``weight`` times the neighbour log-density of the rows' denoised points
         (``held_out``: see ``log_density``)."""
-        member, scale = self.members[i], self.scales[i]
-        if self.residuals is None:
-            residual, codes, _ = residual_scores(member, X)
-            points = denoised_points(member, codes, scale)
-        else:
-            codes, values, unseen = encoded_codes(member, X)
-            points = denoised_points(member, codes, scale)
-            residual = self.residuals[i].log_density(
-                residual_vectors(values, points, scale)) + unseen
+        member = self.members[i]
+        residual, codes, _ = residual_scores(member, X)
+        points = denoised_points(member, codes, self.scales[i])
         return residual + self.weight * self.neighbours[i].log_density(points,
                                                                        held_out=held_out)
+

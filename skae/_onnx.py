@@ -271,8 +271,6 @@ class _DetectorGraph(torch.nn.Module):
             self.scales = [torch.as_tensor(s, dtype=torch.float64) for s in manifold.scales]
             self.neighbours = [_Neighbours(n) for n in manifold.neighbours]
             self.weight = manifold.weight
-            self.residuals = (None if manifold.residuals is None
-                              else [_Residuals(r) for r in manifold.residuals])
 
     def forward(self, x):
         x32 = x.float()
@@ -284,9 +282,8 @@ class _DetectorGraph(torch.nn.Module):
                 # As ManifoldDensity: the residual term, plus the neighbour
                 # density of the denoised point in place of the code term.
                 points = self.means[i](module.decode(out.code)).double() / self.scales[i]
-                residual = (score - density.code_term(out.code) if self.residuals is None
-                            else self.residuals[i](x32.double() / self.scales[i] - points))
-                score = residual + self.weight * self.neighbours[i](points)
+                score = (score - density.code_term(out.code)
+                         + self.weight * self.neighbours[i](points))
             total = total + score
         decision = total / len(self.modules_) - self.offset
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
@@ -359,21 +356,6 @@ class _Neighbours:
         kth = torch.topk(squared, self.k, dim=1, largest=False).values[:, -1]
         distance = torch.sqrt(torch.clamp(kth, min=0.0)).clamp(min=_MIN_DISTANCE)
         return self.constant - self.dimension * torch.log(distance)
-
-
-class _Residuals:
-    """``ResidualGaussian.log_density`` in torch (float64)."""
-
-    def __init__(self, gaussian):
-        self.mean = torch.as_tensor(gaussian.mean, dtype=torch.float64)
-        self.whitener = torch.as_tensor(gaussian.whitener, dtype=torch.float64)
-        self.constant = gaussian.constant
-
-    def __call__(self, residuals):
-        centred = residuals - self.mean
-        white = (centred @ self.whitener if self.whitener.dim() == 2
-                 else centred * self.whitener)
-        return self.constant - 0.5 * white.square().sum(dim=1)
 
 
 def _export(graph, X, opset, output_names):

@@ -52,16 +52,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     ``novelty=True``. The detector then fits one wider autoencoder on all the
     rows and replaces the Gaussian prior of its codes by a nearest-neighbour
     density on the learned manifold: a row scores
-    ``log p(residual) + 3 * (log k - log n - log V_m - m * log d_k)``, with
-    ``d_k`` the distance from its denoised point (the decoder's mean, each
-    column divided by its spread over the training rows) to the ``k = 5``-th
+    ``log p(residual) + log k - log n - log V_m - m * log d_k``, with ``d_k``
+    the distance from its denoised point (the decoder's mean, each column
+    divided by its spread over the training rows) to the ``k = 5``-th
     nearest training row's, ``m`` the dimension those points fill (estimated
-    from them, at most the code width) and ``V_m`` the unit ball's volume;
-    ``p(residual)`` is a Gaussian with the training rows' residual covariance,
-    so that correlated errors of the network count once and a residual in
-    a direction where normal rows have none counts fully. A row whose
-    denoised point falls between clusters of normal rows, or far along the
-    manifold, scores low even when it is reconstructed well.
+    from them, at most the code width) and ``V_m`` the unit ball's volume.
+    A row whose denoised point falls between clusters of normal rows, or far
+    along the manifold, scores low even when it is reconstructed well.
 
     Parameters
     ----------
@@ -96,9 +93,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         Whether the training rows are trusted to hold no anomalies. False
         (outlier detection): robust members on subsamples, as above. True
         (novelty detection): one model on all rows (at most 10,000); a row's
-        score is its residual's Gaussian log-density (the training residuals'
-        covariance) plus three times the nearest-neighbour log-density of its
-        denoised point; 20% of those
+        score is its residual log-density plus three times the
+        nearest-neighbour log-density of its denoised point; 20% of those
         rows are held out of its training to set ``offset_``. ``fit_predict`` is then not
         available (as with ``LocalOutlierFactor(novelty=True)``): use
         ``fit(X_train).predict(X_new)``. On the ODDS benchmark each choice
@@ -154,15 +150,6 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     neighbour_weight_ : float
         With ``novelty=True`` only: how many times the neighbour term counts
         against the residual's in each member's score (3).
-    residual_mean_ : ndarray of shape (n_members, n_inputs)
-        With ``novelty=True`` only: the mean residual (encoded values divided
-        by ``point_scale_``, minus the denoised point) over the training rows.
-    residual_whitener_ : ndarray of shape (n_members, n_inputs, n_inputs)
-        With ``novelty=True`` only: ``L^-T`` for the Cholesky factor ``L`` of
-        the training residuals' covariance (Ledoit-Wolf shrinkage), which
-        gives a row's residual its Gaussian log-density. Of shape
-        ``(n_members, n_inputs)``, the inverse standard deviations, when the
-        encoded rows have more than 1,024 columns (memory ``n_inputs**2``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -354,8 +341,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if self.novelty:
             own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
             self.neighbour_weight_ = self._neighbour_weight
-            (self.reference_codes_, self.point_scale_, self.manifold_dimension_,
-             self.residual_mean_, self.residual_whitener_) = ManifoldDensity.fit(fitted, X, own)
+            (self.reference_codes_, self.point_scale_,
+             self.manifold_dimension_) = ManifoldDensity.fit(fitted, X, own)
             # Calibration rows were not trained on, and each is scored by its
             # neighbours other than itself: these scores (and offset_) are
             # those of new normal rows.
@@ -364,7 +351,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                 for i, held in enumerate(calibration)])
         else:
             for name in ("reference_codes_", "point_scale_", "manifold_dimension_",
-                         "neighbour_weight_", "residual_mean_", "residual_whitener_"):
+                         "neighbour_weight_"):
                 self.__dict__.pop(name, None)
             scores = self._mean_score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
@@ -401,16 +388,12 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
                     "reference_codes_ were whitened codes; its score cannot be computed "
                     "here. Fit it again with this version."
                 )
-            # A file saved before the weight (or the residuals' Gaussian) was
-            # stored scored with weight 1 (or each member's per-column residual
-            # density), which its offset_ was set with.
-            state = vars(self)
-            residuals = (None if "residual_whitener_" not in state
-                         else (self.residual_mean_, self.residual_whitener_))
+            # A file saved before the weight was stored scored with weight 1,
+            # which its offset_ was set with.
             self._neighbours = ManifoldDensity(self.estimators_, self.reference_codes_,
                                                self.point_scale_, self.manifold_dimension_,
-                                               N_NEIGHBORS, state.get("neighbour_weight_", 1.0),
-                                               residuals)
+                                               N_NEIGHBORS,
+                                               vars(self).get("neighbour_weight_", 1.0))
         return self._neighbours
 
     def _mean_score(self, X):

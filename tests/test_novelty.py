@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import gammaln
-from scipy.stats import multivariate_normal, norm
-from sklearn.covariance import LedoitWolf
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
@@ -128,6 +126,8 @@ def test_the_score_is_the_residual_density_plus_a_neighbour_density_of_denoised_
                                random_state=0).fit(X_train[:200])
     member = detector.estimators_[0]
     codes = member.transform(X_test[:20]).astype(np.float64)
+    L = np.linalg.cholesky(member.code_covariance_)
+    w = np.linalg.solve(L, (codes - member.code_mean_).T).T
     # Denoised points: reconstructions, each column divided by its training spread.
     spread = X_train[:200].std(axis=0)
     spread[spread == 0] = 1.0
@@ -140,35 +140,10 @@ def test_the_score_is_the_residual_density_plus_a_neighbour_density_of_denoised_
     # log k - log n - log(volume of the unit m-ball) - m log d5
     log_ball = m / 2 * np.log(np.pi) - gammaln(m / 2 + 1)
     neighbour = np.log(5) - np.log(200) - log_ball - m * np.log(d5)
-    # The residual (values / spread - denoised point) under a Gaussian with the
-    # training residuals' mean and Ledoit-Wolf covariance.
-    shrunk = LedoitWolf().fit(X_train[:200] / spread - reference)
-    residual = multivariate_normal(shrunk.location_, shrunk.covariance_).logpdf(
-        X_test[:20] / spread - points)
+    gaussian = -0.5 * ((w ** 2).sum(1) + 3 * np.log(2 * np.pi))
     assert detector.neighbour_weight_ == 3.0
-    expected = residual + 3.0 * neighbour
+    expected = member.score_samples(X_test[:20]) - gaussian + 3.0 * neighbour
     np.testing.assert_allclose(detector.score_samples(X_test[:20]), expected, rtol=1e-5)
-
-
-def test_the_residual_covariance_is_diagonal_for_wide_rows(monkeypatch):
-    # Beyond FULL_COVARIANCE_COLUMNS columns, d * d numbers per member would
-    # not be bounded: only each column's residual variance is kept.
-    import skae._neighbours
-
-    X_train, X_test, _ = digits_without_zeros()
-    monkeypatch.setattr(skae._neighbours, "FULL_COVARIANCE_COLUMNS", 32)
-    detector = OutlierDetector(Autoencoder(n_components=3, **FAST), novelty=True,
-                               random_state=0).fit(X_train[:200])
-    assert detector.residual_whitener_.shape == (1, 64)
-    member, spread = detector.estimators_[0], detector.point_scale_[0]
-    reference = member.inverse_transform(detector.reference_codes_[0]) / spread
-    train = X_train[:200] / spread - reference
-    points = member.inverse_transform(member.transform(X_test[:20]).astype(np.float64)) / spread
-    std = np.sqrt(train.var(axis=0) + 1e-9 * np.mean((train - train.mean(0)) ** 2) + 1e-12)
-    residual = norm(train.mean(axis=0), std).logpdf(X_test[:20] / spread - points).sum(axis=1)
-    neighbour = detector._manifold().neighbours[0].log_density(points)
-    np.testing.assert_allclose(detector.score_samples(X_test[:20]),
-                               residual + 3.0 * neighbour, rtol=1e-5)
 
 
 def manifold_points(member, X, scale):
@@ -213,21 +188,6 @@ def test_a_detector_saved_before_the_neighbour_weight_keeps_its_own_scores():
         manifold_points(detector.estimators_[0], X_test[:5], detector.point_scale_[0]))
     unweighted = manifold.score_samples(0, X_test[:5]) - 2.0 * neighbour
     np.testing.assert_allclose(old.score_samples(X_test[:5]), unweighted, rtol=1e-6)
-
-
-def test_a_detector_saved_before_the_residual_covariance_keeps_its_own_scores():
-    # Files written before residual_whitener_ existed took each member's own
-    # residual density (per column) and its offset_ was set by those scores.
-    detector, old, X_test = saved_without("residual_whitener_")
-    member = detector.estimators_[0]
-    codes = member.transform(X_test[:5]).astype(np.float64)
-    L = np.linalg.cholesky(member.code_covariance_)
-    w = np.linalg.solve(L, (codes - member.code_mean_).T).T
-    code_term = -0.5 * ((w ** 2).sum(1) + 2 * np.log(2 * np.pi))
-    neighbour = detector._manifold().neighbours[0].log_density(
-        manifold_points(member, X_test[:5], detector.point_scale_[0]))
-    expected = member.score_samples(X_test[:5]) - code_term + 3.0 * neighbour
-    np.testing.assert_allclose(old.score_samples(X_test[:5]), expected, rtol=1e-5)
 
 
 def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_rows():
