@@ -21,6 +21,7 @@ Usage::
 
     python benchmarks/bench_contamination.py --data-dir ../shared/data
     python benchmarks/bench_contamination.py --data-dir DIR --sets cardio thyroid --seeds 0
+    python benchmarks/bench_contamination.py --data-dir DIR --detectors IsolationForest PCA
 """
 
 import argparse
@@ -125,7 +126,13 @@ def main(argv=None):
     parser.add_argument("--figure", type=Path, default=FIGURE)
     parser.add_argument("--redraw", action="store_true",
                         help="only draw the figure again from the rows in --output")
+    parser.add_argument("--detectors", nargs="+", default=None,
+                        help="names of the detectors to run (default: all)")
     args = parser.parse_args(argv)
+    known = list(detectors(0))
+    unknown = sorted(set(args.detectors or ()) - set(known))
+    if unknown:
+        parser.error(f"unknown detectors {unknown}; choose from {known}")
     if args.redraw:
         saved = json.loads(args.output.read_text())
         names = list(dict.fromkeys(r["detector"] for r in saved["rows"]))
@@ -140,6 +147,8 @@ def main(argv=None):
                 for kind in (["mixed"] if c == 0 else ["mixed", "repeated"]):
                     X_train, X_test, y_test = planted_split(X, y, c, kind, seed)
                     for detector_name, detector in detectors(seed).items():
+                        if args.detectors and detector_name not in args.detectors:
+                            continue
                         start = time.perf_counter()
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")

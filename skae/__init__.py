@@ -39,14 +39,12 @@ _EXPORTED_ESTIMATORS = [obj for obj in map(globals().get, __all__) if isinstance
 
 
 def _register_onnx_converters():
-    # With skl2onnx installed (the onnx extra), its own to_onnx and
-    # convert_sklearn take pipelines that hold skae's estimators.
-    from importlib.util import find_spec
+    # skl2onnx's own to_onnx and convert_sklearn take pipelines that hold
+    # skae's estimators: the converters are registered when skl2onnx is
+    # imported (the onnx extra), before or after skae.
+    from ._onnx import register_converters_on_import
 
-    if find_spec("skl2onnx") is not None:
-        from ._onnx import register_converters
-
-        register_converters()
+    register_converters_on_import()
 
 
 _register_onnx_converters()

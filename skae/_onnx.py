@@ -6,14 +6,18 @@ computes (the same float32 network, the density's float64 arithmetic) and
 torch's exporter writes it as an ONNX graph. In a scikit-learn ``Pipeline``
 skl2onnx converts the other steps and calls the converters registered here
 for skae's, which splice the same graphs into its model. Needs the ``onnx``
-extra (onnx, onnxruntime, skl2onnx); nothing here is imported by ``import
-skae`` unless skl2onnx is installed.
+extra (onnx, onnxruntime, skl2onnx), imported only when used: ``import skae``
+registers the converters when skl2onnx is imported, not before (importing
+skl2onnx takes about 2 s).
 """
 
 import copy
 import importlib
+import importlib.abc
+import importlib.util
 import io
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -29,7 +33,7 @@ from ._neighbours import _MIN_DISTANCE
 from ._outlier import N_NEIGHBORS, OutlierDetector
 from ._vae import VAE
 
-__all__ = ["register_converters", "to_onnx"]
+__all__ = ["register_converters", "register_converters_on_import", "to_onnx"]
 
 #: The highest opset torch's TorchScript exporter writes; the default opset.
 MAX_OPSET = 20
@@ -377,6 +381,60 @@ def _export(graph, X, opset, output_names):
 
 
 # --------------------------------------------------------------- skl2onnx
+def register_converters_on_import():
+    """Register the converters now if skl2onnx is imported, else once it is.
+
+    ``import skae`` calls this: users who never export do not pay for
+    importing skl2onnx, and those who do find skae's converters registered
+    whichever of the two they imported first.
+    """
+    if "skl2onnx" in sys.modules:
+        _register_or_warn()
+    elif not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterAfterImport())
+
+
+def _register_or_warn():
+    # A failure here must not make ``import skl2onnx`` (or ``import skae``) fail.
+    try:
+        register_converters()
+    except Exception as exc:  # noqa: BLE001 - any incompatibility of skl2onnx
+        warnings.warn(f"skae could not register its skl2onnx converters ({exc!r}); "
+                      "pipelines holding skae models will not convert.", stacklevel=2)
+
+
+class _RegisterAfterImport(importlib.abc.MetaPathFinder):
+    """A one-shot import hook: finds skl2onnx with the other finders and has
+    its loader register skae's converters once the package has run."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "skl2onnx":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenRegister(spec.loader)
+        return spec
+
+
+class _ThenRegister(importlib.abc.Loader):
+    """skl2onnx's own loader, then the registration."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        module.__loader__ = module.__spec__.loader = self._loader
+        _register_or_warn()
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
 def register_converters():
     """Teach skl2onnx to convert skae's estimators inside pipelines.
 

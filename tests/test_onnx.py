@@ -109,6 +109,38 @@ def test_skl2onnx_converts_pipelines_after_import_skae(split):
     assert np.mean(label.ravel() == pipe.predict(test)) >= 0.995
 
 
+CONVERT_A_PIPELINE = """
+import sys
+import numpy as np
+import onnxruntime
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+{imports}
+X = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
+pipe = make_pipeline(StandardScaler(), skae.Autoencoder(n_components=2, max_iter=2,
+                                                        random_state=0)).fit(X)
+session = onnxruntime.InferenceSession(skl2onnx.to_onnx(pipe, X[:1]).SerializeToString())
+codes = session.run(None, {{"X": X}})[0]
+print(np.abs(codes - pipe.transform(X)).max() < 1e-4)
+"""
+
+
+@pytest.mark.parametrize("imports", [
+    # import skae alone does not import skl2onnx (about 2 s): the converters
+    # are registered when skl2onnx is imported afterwards.
+    "import skae\nassert 'skl2onnx' not in sys.modules\nimport skl2onnx",
+    "import skl2onnx\nimport skae",
+], ids=["skae first", "skl2onnx first"])
+def test_skl2onnx_finds_the_converters_whichever_was_imported_first(imports):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CONVERT_A_PIPELINE.format(imports=imports)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
 def test_column_transformer_route_for_a_table():
     rng = np.random.default_rng(0)
     table = pd.DataFrame({"size": rng.normal(size=300), "count": rng.poisson(3, 300),

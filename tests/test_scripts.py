@@ -299,15 +299,15 @@ def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_contamination.py"),
          "--data-dir", str(tmp_path), "--sets", "tiny", "--seeds", "0",
-         "--output", str(output), "--figure", str(figure)],
+         "--output", str(output), "--figure", str(figure),
+         "--detectors", "skae default (OutlierDetector())", "IsolationForest"],
         capture_output=True, text=True, timeout=600, check=True, cwd=ROOT / "benchmarks",
     )
     report = json.loads(output.read_text())
     runs = report["rows"]
-    # c = 0 once, every other level twice (mixed and repeated), for each detector.
-    detectors = {r["detector"] for r in runs}
-    assert len(runs) == len(detectors) * (1 + 2 * 4)
-    assert {"skae default (OutlierDetector())", "IsolationForest"} <= detectors
+    # c = 0 once, every other level twice (mixed and repeated), for each detector asked for.
+    detectors = [r["detector"] for r in runs]
+    assert detectors == ["skae default (OutlierDetector())", "IsolationForest"] * (1 + 2 * 4)
     forest = [r["roc_auc"] for r in runs if r["detector"] == "IsolationForest" and r["c"] == 0]
     assert forest[0] > 0.9  # labels the right way round
     assert figure.stat().st_size > 10_000
@@ -322,6 +322,17 @@ def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
     height, width = imread(figure).shape[:2]
     # 8 x 4.6 inches at 100 dpi; matplotlib 3.7 rounds the height down a pixel.
     assert width == 800 and abs(height - 460) <= 1
+
+
+def test_contamination_benchmark_names_the_detectors_it_does_not_know(tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # it imports bench_anomaly
+    script = load(ROOT / "benchmarks" / "bench_contamination.py")
+    with pytest.raises(SystemExit) as exit_:
+        script.main(["--data-dir", str(tmp_path), "--detectors", "kNN"])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert "unknown detectors ['kNN']" in error and "IsolationForest" in error
 
 
 def test_stress_script_counts_clean_runs(tmp_path):
