@@ -431,7 +431,9 @@ class _ThenRegister(importlib.abc.Loader):
         module.__loader__ = module.__spec__.loader = self._loader
         _register_or_warn()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):  # what else the import system asks skl2onnx's loader
+        if name == "_loader":  # not set yet (a copy): no recursion
+            raise AttributeError(name)
         return getattr(self._loader, name)
 
 
