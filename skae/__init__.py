@@ -15,7 +15,7 @@ from ._parallel import DataParallelContext, data_parallel
 from ._persistence import load, save
 from ._sparse import SparseAutoencoder
 from ._vae import VAE
-from ._onnx import to_onnx
+from ._onnx import register_converters_on_import, to_onnx
 from ._version import __version__
 
 __all__ = [
@@ -38,13 +38,8 @@ __all__ = [
 _EXPORTED_ESTIMATORS = [obj for obj in map(globals().get, __all__) if isinstance(obj, type)]
 
 
-def _register_onnx_converters():
-    # skl2onnx's own to_onnx and convert_sklearn take pipelines that hold
-    # skae's estimators: the converters are registered when skl2onnx is
-    # imported (the onnx extra), before or after skae.
-    from ._onnx import register_converters_on_import
-
-    register_converters_on_import()
-
-
-_register_onnx_converters()
+# skl2onnx's own to_onnx and convert_sklearn take pipelines that hold skae's
+# estimators: the converters are registered when skl2onnx is imported (the
+# onnx extra), before or after skae.
+register_converters_on_import()
+del register_converters_on_import
