@@ -16,7 +16,6 @@ A variant whose score is not the residual likelihood (the VAE) also
 overrides ``score_samples`` and ``_fit_scoring``.
 """
 
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -32,19 +31,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _parallel
-from ._architecture import Architecture
 from ._codec import codec_for
 from ._density import RESIDUAL_LIKELIHOODS
 from ._losses import ReconstructionLoss
-from ._modules import ACTIVATIONS, init_parameters
-from ._training import OPTIMIZERS, TensorData, Trainer, TrainingOptions, as_float32_tensor
-from ._warnings import user_stacklevel
+from ._inference import Inference
+from ._modules import ACTIVATIONS
+from ._network import (
+    architecture,
+    build_trainer,
+    check_network,
+    code_width,
+    resolve_device,
+    widest_layer,
+)
+from ._training import OPTIMIZERS, TensorData, TrainingOptions, as_float32_tensor
 
 __all__ = ["BaseAutoencoder", "store_parameters"]
 
-# Inference runs in chunks of at most this many activations (rows x widest
-# layer): about 16 MB of float32, whatever the number of rows.
-_INFERENCE_BUDGET = 1 << 22
 # At most this many (evenly spaced) training rows estimate the code distribution.
 _CODE_STATISTICS_ROWS = 100_000
 
@@ -102,6 +105,10 @@ class BaseAutoencoder(
     def _build_module(self, n_features):
         """Return the untrained PyTorch module for ``n_features`` inputs."""
         return self._architecture(n_features).autoencoder()
+
+    def _architecture(self, n_features):
+        """The layout the parameters describe for ``n_features`` inputs, to build from."""
+        return architecture(self, n_features)
 
     def _build_criterion(self):
         """Return the training objective (see ``skae._losses``)."""
@@ -246,7 +253,7 @@ class BaseAutoencoder(
             result = self._train(lambda: trainer.resumed(
                 data, max_epochs=self.max_iter, seed=seeds[1], verbose=self.verbose))
         else:
-            trainer = self._build_trainer(X, device, *seeds)
+            trainer = build_trainer(self, X, device, *seeds)
             result = self._train(lambda: trainer.fit(data))
         result.report(type(self).__name__, TrainingOptions.of(self))
         self._set_fitted(trainer, result, X)
@@ -256,7 +263,7 @@ class BaseAutoencoder(
         first = not hasattr(self, "_trainer_")
         X, data, device, seeds = self._prepare(X, y, reset=first)
         if first:
-            trainer = self._build_trainer(X, device, *seeds, incremental=True)
+            trainer = build_trainer(self, X, device, *seeds, incremental=True)
             seed = seeds[1]
         else:
             trainer = self._trainer_
@@ -276,10 +283,10 @@ class BaseAutoencoder(
             self._codec_ = codec_for(X, self.categorical_features, table)
         X = self._codec_.encode(self, X, reset)[0]
         n_samples, n_features = X.shape
-        self._check_architecture(n_samples, n_features)
+        check_network(self, n_samples, n_features)
         self._check_params(X)
         # Continued training stays on the device the network already lives on.
-        device = self._resolve_device() if reset else self._trainer_.device
+        device = resolve_device(self.device) if reset else self._trainer_.device
         rng = check_random_state(self.random_state)
         seeds = tuple(int(s) for s in rng.randint(2**31 - 1, size=3))
         condition = self._condition_input(X, y, device, reset)
@@ -310,8 +317,8 @@ class BaseAutoencoder(
         """
         self._trainer_ = trainer
         self.__dict__.pop("_widest_layer_", None)
-        self._widest_layer_ = self._widest_layer()  # of the network just trained
-        self.n_components_ = self._code_width()
+        self._widest_layer_ = widest_layer(self)  # of the network just trained
+        self.n_components_ = code_width(self)
         self.n_iter_ = len(result.losses)
         self.loss_curve_ = list(result.losses)
         for name in ("validation_scores_", "best_validation_score_"):
@@ -390,61 +397,6 @@ class BaseAutoencoder(
         """
         return self.fit(X).transform(X)
 
-    def _build_trainer(self, X, device, init_seed, train_seed, split_seed, incremental=False):
-        return Trainer.build(
-            *self._module_and_criterion(X.shape[1], init_seed),
-            self._build_corruption(X),
-            TrainingOptions.of(self),
-            device,
-            train_seed,
-            split_seed,
-            incremental=incremental,
-        )
-
-    def _module_and_criterion(self, n_features, init_seed):
-        """The initialised module and its objective, adapted to the data by the codec."""
-        # torch layers draw default weights from the global generator when
-        # built; fork it so that building leaves the user's global stream
-        # untouched, then draw the real initial weights from our own seed.
-        with torch.random.fork_rng(devices=[]):
-            module = self._build_module(n_features)
-        init_parameters(module, torch.Generator().manual_seed(init_seed))
-        criterion = self._build_criterion()
-        self._codec_.prepare(module, criterion)
-        return module, criterion
-
-    def _restore_trainer(self, table, module_state, corruption_state, device=None):
-        """A fitted network holding saved weights (``skae.load``): no training, no data.
-
-        ``table``: the learned ``Table`` of a model of a table, else None.
-        """
-        self._codec_ = codec_for(None, None, table)
-        if device is None:
-            try:
-                device = self._resolve_device()
-            except ValueError:  # e.g. saved on a GPU, loaded where there is none
-                device = "cpu"
-        # The corruption is built from data (feature ranges); the saved state
-        # replaces what a placeholder gives it.
-        placeholder = np.zeros((2, self._n_inputs()))
-        scores = getattr(self, "validation_scores_", None)
-        try:
-            return Trainer.restore(
-                *self._module_and_criterion(self._n_inputs(), 0),
-                self._build_corruption(placeholder),
-                TrainingOptions.of(self),
-                device,
-                module_state,
-                corruption_state,
-                losses=getattr(self, "loss_curve_", ()),
-                validation_losses=None if scores is None else [-v for v in scores],
-            )
-        except RuntimeError as exc:
-            raise ValueError(
-                f"the saved weights do not fit a {type(self).__name__} with these "
-                f"parameters: {exc}"
-            ) from None
-
     @property
     def module_(self):
         """The trained network: a ``torch.nn.Module``, in evaluation mode.
@@ -477,61 +429,6 @@ class BaseAutoencoder(
     # need 2-4x the epochs of the MLP (benchmarks/bench_conv_digits.py).
     _auto_conv_hidden = ()
 
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, str) and sizes == "auto":
-            return self._auto_conv_hidden if self.architecture == "conv" else (64,)
-        return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-
-    def _architecture(self, n_features):
-        """The network's layout for ``n_features`` inputs (validated against them)."""
-        return Architecture.from_params(
-            n_features, self._hidden_sizes(), self.n_components, self.activation,
-            self.architecture, self.image_shape, self.conv_channels,
-            encoder=self.encoder, decoder=self.decoder,
-        )
-
-    def _widest_layer(self):
-        """Largest activation width per row of the fitted network: sizes the inference
-        chunks. Found when fitting (``_widest_layer_``), since finding it runs your own
-        modules on a probe row; a loaded model (skae's own modules) finds it again."""
-        widest = self.__dict__.get("_widest_layer_")
-        if widest is None:
-            widest = self._architecture(self._n_inputs()).widest_layer(self._condition_width())
-        return widest
-
-    def _check_architecture(self, n_samples, n_features):
-        self._architecture(n_features).check(**self._module_kind())
-        if self.early_stopping and n_samples < 2:
-            raise ValueError(
-                f"early_stopping=True needs at least 2 samples to hold some out for "
-                f"validation, got n_samples={n_samples}."
-            )
-        if self.n_components >= n_features and not self._overcomplete_ok:
-            warnings.warn(
-                f"n_components={self.n_components} >= n_features={n_features}: "
-                f"{type(self).__name__} with a code this wide can learn the identity "
-                "map, and its code is then no reduction. Use fewer components, or a "
-                "regularised variant (e.g. DenoisingAutoencoder) for over-complete "
-                "codes.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
-
-    def _resolve_device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as exc:
-            raise ValueError(f"device={self.device!r} is not a torch device: {exc}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} but CUDA is not available on this machine; "
-                "use device='auto' or 'cpu'."
-            )
-        return self.device
-
     def _fit_scoring(self, X):
         """Fitted attributes that ``score_samples`` needs, computed after training.
 
@@ -544,7 +441,7 @@ class BaseAutoencoder(
         step = -(-len(X) // _CODE_STATISTICS_ROWS)
         codes = None if step == 1 else self._map_batches(
             self.module_.encode, X[::step], self.n_components_, np.float64)
-        batches = ((chunk, self.module_(chunk)) for _, _, chunk, _ in self._chunks(X))
+        batches = ((chunk, self.module_(chunk)) for _, _, chunk, _ in self._inference().chunks(X))
         return self._codec_.fit_density(batches, len(X), codes)
 
     # -------------------------------------------------------------- inference
@@ -559,13 +456,6 @@ class BaseAutoencoder(
     def _condition_width(self):
         """Width of the condition the network takes beside each row (0: none)."""
         return 0
-
-    def _code_width(self):
-        device, width = self._trainer_.device, self._condition_width()
-        probe = torch.zeros(1, self._n_inputs(), device=device)
-        condition = torch.zeros(1, width, device=device) if width else None
-        with torch.no_grad():
-            return int(self.module_.eval().encode(probe, condition).shape[1])
 
     @property
     def _n_features_out(self):
@@ -583,36 +473,13 @@ class BaseAutoencoder(
         values, unseen = self._codec_.encode(self, X)
         return values, self._codec_.unseen_log_probability(unseen)
 
-    def _chunks(self, X, copies=1, C=None):
-        """Yield ``(start, stop, rows, condition)`` chunks of ``X`` (and ``C``) on the device.
-
-        ``rows`` is a float32 tensor; ``condition`` the matching rows of the
-        condition ``C`` (an array, possibly a broadcast view) or None. Chunks
-        hold at most ``_INFERENCE_BUDGET`` activations, counting ``copies``
-        per row (e.g. importance samples). The module is in eval mode and
-        gradients are off while a chunk is used.
-        """
-        module = self.module_
-        module.eval()
-        widest = max(X.shape[1], self._widest_layer())
-        rows = max(1, _INFERENCE_BUDGET // (widest * copies))
-        with torch.no_grad():
-            for start in range(0, X.shape[0], rows):
-                stop = min(start + rows, X.shape[0])
-                source = X[start:stop]
-                chunk = as_float32_tensor(source, self._trainer_.device)
-                condition = None if C is None else as_float32_tensor(
-                    C[start:stop], self._trainer_.device)
-                yield start, stop, self._codec_.checked(chunk, source), condition
+    def _inference(self):
+        """The fitted network, to run on chunks of rows (see ``skae._inference``)."""
+        return Inference(self.module_, self._trainer_.device, widest_layer(self), self._codec_)
 
     def _map_batches(self, fn, X, width, dtype, C=None):
-        """Apply ``fn`` to chunks of ``X`` (``fn(rows, condition)`` with a condition
-        ``C``) and collect its rows into an array."""
-        out = np.empty((X.shape[0], width), dtype=dtype)
-        for start, stop, chunk, condition in self._chunks(X, C=C):
-            result = fn(chunk) if C is None else fn(chunk, condition)
-            out[start:stop] = result.reshape(stop - start, -1).cpu().numpy()
-        return out
+        """``fn`` applied to chunks of ``X`` (see ``Inference.map``)."""
+        return self._inference().map(fn, X, width, dtype, C=C)
 
     def _squared_residual(self, xb, output=None):
         """Squared residual of each entry of ``xb`` (``output``: its forward, if done)."""
@@ -820,60 +687,6 @@ class BaseAutoencoder(
         True
         """
         return float(np.mean(self.score_samples(X)))
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the code columns that ``transform`` returns.
-
-        The lower-cased class name followed by the column's index, as
-        scikit-learn names the output of ``PCA`` (``"pca0"``, ...).
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Only checked against the feature names seen in ``fit``, if any.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects of shape (n_components,)
-            ``["<classname>0", "<classname>1", ...]``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skae import Autoencoder
-        >>> X = np.random.default_rng(0).normal(size=(50, 4))
-        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0).fit(X)
-        >>> ae.get_feature_names_out().tolist()
-        ['autoencoder0', 'autoencoder1']
-        """
-        return super().get_feature_names_out(input_features)
-
-    def set_output(self, *, transform=None):
-        """Choose the container ``transform`` and ``fit_transform`` return.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"} or None, default=None
-            ``"default"``: NumPy arrays; ``"pandas"``: a DataFrame whose
-            columns are :meth:`get_feature_names_out` and whose index is the
-            input's; ``"polars"``: a polars DataFrame (polars must be
-            installed); None leaves the setting unchanged.
-
-        Returns
-        -------
-        self : estimator
-            This estimator, for chaining.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skae import Autoencoder
-        >>> X = np.random.default_rng(0).normal(size=(50, 4))
-        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0)
-        >>> ae.set_output(transform="pandas").fit_transform(X).columns.tolist()
-        ['autoencoder0', 'autoencoder1']
-        """
-        return super().set_output(transform=transform)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

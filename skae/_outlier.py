@@ -249,14 +249,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             residual_likelihood="cauchy",
         )
 
-    def _n_members(self):
-        if self.n_estimators == "auto":
-            return 1 if self.novelty else 10
-        return self.n_estimators
+    def _setting(self):
+        """What differs between untrusted and trusted training rows (``novelty``)."""
+        return _TRUSTED if self.novelty else _UNTRUSTED
 
     def _n_rows(self, n_samples):
         if self.max_samples == "auto":
-            return min(NOVELTY_ROWS if self.novelty else 256, n_samples)
+            return min(self._setting().max_rows, n_samples)
         if isinstance(self.max_samples, Integral):
             return min(int(self.max_samples), n_samples)
         return max(1, int(round(self.max_samples * n_samples)))
@@ -306,14 +305,12 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n_rows = self._n_rows(n_samples)
         n_features = X.shape[1] if X.ndim == 2 else 1
+        setting = self._setting()
+        n_members = setting.n_members if self.n_estimators == "auto" else self.n_estimators
         members, subsets = [], []
-        for _ in range(self._n_members()):
-            if self.estimator is None and self.novelty:
-                member = self._novelty_estimator(n_features, n_rows)
-            elif self.estimator is None:
-                member = self._default_estimator(n_features)
-            else:
-                member = clone(self.estimator)
+        for _ in range(n_members):
+            member = (clone(self.estimator) if self.estimator is not None
+                      else setting.default_member(self, n_features, n_rows))
             if "random_state" in member.get_params(deep=False):
                 member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
             rows = None if n_rows >= n_samples else np.sort(
@@ -321,14 +318,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
             )
             members.append(member)
             subsets.append(rows)
-        fit_rows = subsets
-        if self.novelty:
-            # Each member learns from 80% of its rows; the other 20% are new
-            # to its network, so their scores calibrate offset_.
-            calibration = [_calibration_rows(n_samples if rows is None else rows, rng)
-                           for rows in subsets]
-            fit_rows = [np.setdiff1d(np.arange(n_samples) if rows is None else rows, held)
-                        for rows, held in zip(subsets, calibration)]
+        fit_rows, calibration = setting.hold_out(subsets, n_samples, rng)
         # joblib's default backend, processes: in threads the members' training
         # loops hold the GIL between small torch calls (two threads fitted the
         # default members 1.6 times slower than one on 2 cores).
@@ -338,22 +328,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         )
         self.estimators_ = fitted
         self._neighbours = None
-        if self.novelty:
-            own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
-            self.neighbour_weight_ = self._neighbour_weight
-            (self.reference_codes_, self.point_scale_,
-             self.manifold_dimension_) = ManifoldDensity.fit(fitted, X, own)
-            # Calibration rows were not trained on, and each is scored by its
-            # neighbours other than itself: these scores (and offset_) are
-            # those of new normal rows.
-            scores = np.concatenate([
-                self._manifold().score_samples(i, _safe_indexing(X, held), held_out=True)
-                for i, held in enumerate(calibration)])
-        else:
-            for name in ("reference_codes_", "point_scale_", "manifold_dimension_",
-                         "neighbour_weight_"):
-                self.__dict__.pop(name, None)
-            scores = self._mean_score(X)
+        scores = setting.fitted(self, X, subsets, calibration)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
         self.n_features_in_ = self.estimator_.n_features_in_
         if hasattr(self.estimator_, "feature_names_in_"):
@@ -397,12 +372,10 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         return self._neighbours
 
     def _mean_score(self, X):
-        # With novelty=True, each member's Gaussian code density is swapped for
-        # the (weighted) neighbour density of the rows' denoised points.
+        score = self._setting().member_score
         total = None
         for i, member in enumerate(self.estimators_):
-            scores = (self._manifold().score_samples(i, X) if self.novelty
-                      else np.asarray(member.score_samples(X), dtype=np.float64))
+            scores = score(self, i, member, X)
             total = scores if total is None else total + scores
         return total / len(self.estimators_)
 
@@ -574,6 +547,79 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if self.estimator is not None:
             tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
         return tags
+
+
+class _Untrusted:
+    """``novelty=False``: ten members on subsamples of 256 rows (the training rows may
+    hold anomalies); ``offset_`` from the training rows' own scores."""
+
+    n_members, max_rows = 10, 256
+
+    @staticmethod
+    def default_member(detector, n_features, n_rows):
+        return detector._default_estimator(n_features)
+
+    @staticmethod
+    def hold_out(subsets, n_samples, rng):
+        """Each member's training rows, and the rows held out of them (none)."""
+        return subsets, None
+
+    @staticmethod
+    def fitted(detector, X, subsets, calibration):
+        """Complete the fitted state; return the scores that set ``offset_``."""
+        for name in _NOVELTY_ATTRIBUTES:
+            detector.__dict__.pop(name, None)
+        return detector._mean_score(X)
+
+    @staticmethod
+    def member_score(detector, i, member, X):
+        return np.asarray(member.score_samples(X), dtype=np.float64)
+
+
+class _Trusted:
+    """``novelty=True``: one member on all rows (at most ``NOVELTY_ROWS``), whose
+    Gaussian code density is swapped for the weighted neighbour density of the
+    rows' denoised points; ``offset_`` from rows held out of its training."""
+
+    n_members, max_rows = 1, NOVELTY_ROWS
+
+    @staticmethod
+    def default_member(detector, n_features, n_rows):
+        return detector._novelty_estimator(n_features, n_rows)
+
+    @staticmethod
+    def hold_out(subsets, n_samples, rng):
+        # Each member learns from 80% of its rows; the other 20% are new
+        # to its network, so their scores calibrate offset_.
+        calibration = [_calibration_rows(n_samples if rows is None else rows, rng)
+                       for rows in subsets]
+        fit_rows = [np.setdiff1d(np.arange(n_samples) if rows is None else rows, held)
+                    for rows, held in zip(subsets, calibration)]
+        return fit_rows, calibration
+
+    @staticmethod
+    def fitted(detector, X, subsets, calibration):
+        n_samples = X.shape[0]
+        own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
+        detector.neighbour_weight_ = detector._neighbour_weight
+        (detector.reference_codes_, detector.point_scale_,
+         detector.manifold_dimension_) = ManifoldDensity.fit(detector.estimators_, X, own)
+        # Calibration rows were not trained on, and each is scored by its
+        # neighbours other than itself: these scores (and offset_) are
+        # those of new normal rows.
+        return np.concatenate([
+            detector._manifold().score_samples(i, _safe_indexing(X, held), held_out=True)
+            for i, held in enumerate(calibration)])
+
+    @staticmethod
+    def member_score(detector, i, member, X):
+        return detector._manifold().score_samples(i, X)
+
+
+_UNTRUSTED, _TRUSTED = _Untrusted(), _Trusted()
+#: What a ``novelty=True`` fit adds, and a ``novelty=False`` one removes.
+_NOVELTY_ATTRIBUTES = ("reference_codes_", "point_scale_", "manifold_dimension_",
+                       "neighbour_weight_")
 
 
 def _check_novelty(detector, n_samples):

@@ -23,6 +23,7 @@ from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._network import restore_trainer
 from ._tabular import Table
 from ._version import __version__
 from ._warnings import user_stacklevel
@@ -358,7 +359,8 @@ def _rebuild(record, prefix, tensors, registry, device):
         estimator.set_output(**{key: value for key, value in record["output"].items()
                                 if key == "transform"})
     if record["has_net"]:
-        estimator._trainer_ = estimator._restore_trainer(
+        estimator._trainer_ = restore_trainer(
+            estimator,
             Table.from_dict(record["table"]) if "table" in record else None,
             _state(tensors, f"{prefix}module."),
             _state(tensors, f"{prefix}corruption."),

@@ -220,7 +220,7 @@ class VAE(BaseAutoencoder):
         k, width = self.n_importance_samples, self.n_components_
         per_chunk = min(k, _MAX_SAMPLES_PER_CHUNK)
         out = np.empty(X.shape[0], dtype=np.float64)
-        for start, stop, chunk, condition in self._chunks(X, copies=per_chunk, C=C):
+        for start, stop, chunk, condition in self._inference().chunks(X, copies=per_chunk, C=C):
             # Seeded by a checksum of the row (and its condition, as if the two
             # were one row: the same seeds as when labels were stacked onto X).
             rows = chunk.cpu().numpy()

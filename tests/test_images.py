@@ -284,8 +284,10 @@ def test_conv_dae_with_its_defaults_denoises_digits_as_well_as_the_mlp(split):
 def test_auto_hidden_layers_depend_on_the_architecture(estimator, mlp, conv):
     # "auto" keeps the MLP's hidden layer of 64 and sends the convolutions
     # straight to the code, except where the ConditionalVAE's label joins.
-    assert estimator._hidden_sizes() == mlp
-    assert clone(estimator).set_params(architecture="conv")._hidden_sizes() == conv
+    from skae._network import hidden_sizes
+
+    assert hidden_sizes(estimator) == mlp
+    assert hidden_sizes(clone(estimator).set_params(architecture="conv")) == conv
 
 
 @pytest.mark.parametrize("size, maps", [(28, [14, 7, 4]), (8, [4, 4, 4]), (5, [3, 3, 3]),
