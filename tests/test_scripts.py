@@ -490,3 +490,38 @@ def test_anomaly_benchmark_rewrites_its_tables_with_the_key_columns_first(tmp_pa
     assert "| set | skae default | IsolationForest | PCA |" in text
     assert "| glass | 0.800 | 0.700 | 0.900 |" in text
     assert text.index("| PCA | 0.900") < text.index("| skae default | 0.800")  # ranked
+
+
+def test_table_detection_study_splits_its_tables_and_switches_the_table_model_back(
+        monkeypatch):
+    """The issue-32 study: clean training halves hold no anomaly; a candidate's switches
+    (no log1p, no Jacobian in the score) act only inside its block."""
+    import pandas as pd
+
+    import skae._tabular
+    from skae import Autoencoder
+    from skae._density import TableDensity
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "dev_table_detection.py")
+    frame, y = study.traffic(0, n=400)
+    assert frame.select_dtypes(exclude="number").shape[1] == 3 and y.sum() == 8
+    X_train, X_test, y_test = study.split(frame, y, "contaminated", 0)
+    assert len(X_train) + len(X_test) == len(frame)
+    clean, _, clean_test = study.split(frame, y, "clean", 0)
+    assert len(clean) == len(X_train) - (y.sum() - y_test.sum())
+    assert (clean_test == y_test).all()
+
+    # A skewed count column is scored in its own units by default: the difference
+    # with the Jacobian switched off is exactly sum(log1p(x)) over its entries.
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"bytes": np.round(np.exp(rng.normal(5, 2, 200))),
+                          "kind": rng.choice(["a", "b"], 200)})
+    model = Autoencoder(n_components=1, max_iter=2, random_state=0).fit(table)
+    default = model.score_samples(table[:5])
+    init, log_skewed = TableDensity.__init__, skae._tabular.LOG_SKEWED
+    with study.Setting(jacobian=False, **{"skae._tabular.LOG_SKEWED": None}):
+        assert skae._tabular.LOG_SKEWED is None
+        unit_free = model.score_samples(table[:5])
+    assert TableDensity.__init__ is init and skae._tabular.LOG_SKEWED == log_skewed
+    np.testing.assert_allclose(unit_free - default, np.log1p(table["bytes"][:5]), rtol=1e-6)
