@@ -688,6 +688,33 @@ class BaseAutoencoder(
         """
         return float(np.mean(self.score_samples(X)))
 
+    def set_output(self, *, transform=None):
+        """Choose the container ``transform`` and ``fit_transform`` return.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: NumPy arrays; ``"pandas"``: a DataFrame whose
+            columns are :meth:`get_feature_names_out` and whose index is the
+            input's; ``"polars"``: a polars DataFrame (polars must be
+            installed); None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator
+            This estimator, for chaining.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import Autoencoder
+        >>> X = np.random.default_rng(0).normal(size=(50, 4))
+        >>> ae = Autoencoder(n_components=2, max_iter=2, random_state=0)
+        >>> ae.set_output(transform="pandas").fit_transform(X).columns.tolist()
+        ['autoencoder0', 'autoencoder1']
+        """
+        return super().set_output(transform=transform)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
