@@ -1,4 +1,5 @@
-"""Loaders for the benchmark data sets (never used by the package or the tests).
+"""Loaders for the benchmark data sets (never used by the package or the tests), and
+the documentation's way of saving a figure.
 
 - digits: scikit-learn's bundled 8x8 digits, scaled to [0, 1].
 - mnist: ``DATA_DIR/mnist``: the first 10,000 training images
@@ -73,3 +74,16 @@ def load_fashion(n_train=None):
     if n_train is not None:
         X_train, y_train = X_train[:n_train], y_train[:n_train]
     return X_train, y_train, X_test, y_test
+
+
+def docs_figure_saver():
+    """``docs/check_site.py``'s ``save_figure``: saves a figure with its smallest
+    text size recorded, which the documentation's build checks for legibility."""
+    import sys
+
+    docs = str(Path(__file__).resolve().parents[1] / "docs")
+    if docs not in sys.path:
+        sys.path.insert(0, docs)
+    from check_site import save_figure
+
+    return save_figure

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _data import docs_figure_saver
 from bench_anomaly import _GaussianResiduals, anomaly_scores, load_odds
 
 ROOT = Path(__file__).resolve().parent
@@ -87,14 +88,14 @@ def planted_split(X, y, c, kind, seed):
 
 def figure(rows, names, sets, path):
     """Mean ROC-AUC against the planted share, one panel per kind of outlier, drawn
-    at a documentation column's width (8 inches at 100 dpi) with 10-point text."""
+    at a documentation column's width (6.4 inches at 100 dpi) with 10-point text."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     with plt.rc_context({"font.size": 10}):
-        fig, axes = plt.subplots(1, 2, figsize=(8, 4.6), sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(6.4, 4.8), sharey=True)
         for ax, kind in zip(axes, ["mixed", "repeated"]):
             for name in names:
                 means = []
@@ -111,7 +112,7 @@ def figure(rows, names, sets, path):
         fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
         fig.tight_layout(rect=(0, 0.24, 1, 1))
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        docs_figure_saver()(fig, path, dpi=100)
         plt.close(fig)
 
 

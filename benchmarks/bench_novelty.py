@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _data import docs_figure_saver
 from bench_anomaly import KNN, load_odds, measure, odds_paths, resumed
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -180,6 +181,7 @@ def figure(sets, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    save_figure = docs_figure_saver()
     summary, _, _ = summarise(sets)
     clean = {r["detector"]: r["mean_roc_auc"] for r in summary["clean"]}
     dirty = {r["detector"]: r["mean_roc_auc"] for r in summary["contaminated"]}
@@ -228,7 +230,7 @@ def figure(sets, path):
                 lw=0.7, zorder=2)
     ax.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -11,7 +11,11 @@
   ``platform.platform()`` string): studies keep those in
   ``benchmarks/results/``;
 - a Markdown file brought in by ``{include}`` adds no heading at the level of
-  the page's sections or above (its headings are offset below them, or cut).
+  the page's sections or above (its headings are offset below them, or cut);
+- every figure (a PNG in a page, gallery thumbnails aside) is legible in the
+  text column: its smallest text, which :func:`save_figure` records in the
+  file, is at least 9 pt as displayed when the figure is scaled down to the
+  column's ``COLUMN_PX`` CSS pixels.
 
 Usage::
 
@@ -29,6 +33,19 @@ from urllib.parse import unquote, urlsplit
 
 GUIDE_PAGES = ("index.html", "getting_started.html", "user_guide/")
 
+#: Width in CSS pixels of the text column of a page with both sidebars, in a
+#: 1280-pixel-wide window (pydata-sphinx-theme: the page less the primary
+#: sidebar's 25% and the secondary's 17rem, less the article's padding). An
+#: image wider than this is scaled down to it; a narrower one is shown as it is.
+COLUMN_PX = 656
+#: The smallest text a reader should meet in a figure, in CSS pixels (9 pt).
+MIN_TEXT_PX = 12.0
+#: PNG text key under which :func:`save_figure` records the height in pixels of
+#: a figure's smallest text (its font size times the dpi / 72).
+TEXT_KEY = "skae:smallest-text-px"
+#: Its value for a figure without text (images only).
+NO_TEXT = "none"
+
 
 class Page(HTMLParser):
     """Links, ids, external scripts and code spans of one HTML file."""
@@ -36,6 +53,7 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links, self.ids, self.remote, self.code = [], set(), [], []
+        self.images = []
         self._in_code = 0
         self._in_link = 0
         self._in_title = 0
@@ -58,6 +76,9 @@ class Page(HTMLParser):
                     self.remote.append(value)
             elif not scheme:
                 self.links.append(value)
+        if tag == "img" and attrs.get("src", "").endswith(".png") \
+                and not urlsplit(attrs["src"]).scheme:
+            self.images.append(attrs["src"])
         if tag == "code":
             self._in_code += 1
         if tag == "h1":
@@ -127,6 +148,10 @@ def check(root):
                     and f"skae.plotting.{name}.html" in linked
                 ):
                     problems.append(f"{where}: names `{name}` but never links its API page")
+        for source in page.images:
+            problem = figure_problem(path.parent / unquote(urlsplit(source).path))
+            if problem:
+                problems.append(f"{where}: figure {source}: {problem}")
         text = page_text(path)
         for pattern, what in ((DATE, "a date"), (FINGERPRINT, "a machine fingerprint")):
             for found in sorted(set(pattern.findall(text))):
@@ -169,6 +194,58 @@ def include_problems(docs):
                     f"{source.relative_to(docs)}: includes {match.group(1)}, whose heading "
                     f"would be level {min(levels)}: add :heading-offset: or :start-line:")
     return problems
+
+
+def save_figure(figure, path, **savefig_kwargs):
+    """Save a matplotlib ``figure`` as a PNG that records its smallest text.
+
+    The height in pixels of the smallest visible text (font size times dpi /
+    72, after a draw, so that tick labels are in) goes into the PNG's
+    ``TEXT_KEY`` entry, which :func:`figure_problem` reads. For the scripts
+    that draw the documentation's figures.
+    """
+    from matplotlib.text import Text
+
+    dpi = savefig_kwargs.get("dpi") or figure.dpi
+    figure.canvas.draw()
+    sizes = [text.get_fontsize() for text in figure.findobj(Text)
+             if text.get_visible() and text.get_text().strip()]
+    metadata = dict(savefig_kwargs.pop("metadata", None) or {})
+    metadata[TEXT_KEY] = f"{min(sizes) * dpi / 72:.2f}" if sizes else NO_TEXT
+    figure.savefig(path, metadata=metadata, **savefig_kwargs)
+
+
+def png_facts(path):
+    """``(width in pixels, {text key: value})`` of a PNG file."""
+    import struct
+
+    data = Path(path).read_bytes()
+    width = struct.unpack(">I", data[16:20])[0]
+    texts, at = {}, 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I", data[at:at + 4])[0], data[at + 4:at + 8]
+        if kind == b"tEXt":
+            key, _, value = data[at + 8:at + 8 + length].partition(b"\0")
+            texts[key.decode("latin-1")] = value.decode("latin-1")
+        at += 12 + length
+    return width, texts
+
+
+def figure_problem(path):
+    """Why the figure at ``path`` is not legible in the text column, or None."""
+    if "_thumb" in path.name or not path.exists():
+        return None  # gallery thumbnails are previews; a missing file is a broken link
+    width, texts = png_facts(path)
+    if TEXT_KEY not in texts:
+        return "records no text size: draw it through check_site.save_figure"
+    if texts[TEXT_KEY] == NO_TEXT:
+        return None
+    shown = float(texts[TEXT_KEY]) * min(1.0, COLUMN_PX / width)
+    if shown < MIN_TEXT_PX:
+        return (f"its smallest text is {shown * 0.75:.1f} pt as displayed (at least "
+                f"{MIN_TEXT_PX * 0.75:.0f} pt): {width} px wide for a {COLUMN_PX}-px "
+                "column; draw it narrower or with larger text")
+    return None
 
 
 def main(argv=None):

@@ -59,7 +59,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
+    # Each image records its smallest text, for check_site.py.
+    "image_scrapers": ("figure_scraper.scraper",),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
     # The timing page loads jQuery and DataTables from CDNs: not offline.

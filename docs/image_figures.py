@@ -20,12 +20,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-# The figures are shown at about half their width in the guide: large labels stay legible.
-matplotlib.rcParams.update({"font.size": 18})
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
+from check_site import save_figure  # noqa: E402  (the figure records its text size)
 from skae import VAE, ConditionalVAE, DenoisingAutoencoder  # noqa: E402
 from skae.plotting import (  # noqa: E402
     corrupt,
@@ -56,24 +55,24 @@ def main(argv=None):
                                max_iter=args.max_iter, **CONV).fit(X[train])
     noisy = corrupt(X[test], "salt_and_pepper", 0.2, random_state=1)
     figure = plot_denoising(dae, X[test][:10], X_noisy=noisy[:10])
-    figure.savefig(args.output_dir / "images_denoising.png", dpi=120)
+    save_figure(figure, args.output_dir / "images_denoising.png", dpi=100)
     gain = _psnr(X[test], dae.inverse_transform(dae.transform(noisy))) - _psnr(X[test], noisy)
     print(f"conv DAE, held-out digits with 20% salt and pepper: PSNR gain {gain:+.2f} dB")
 
     cvae = ConditionalVAE(likelihood="bernoulli", n_components=4, max_iter=args.max_iter,
                           **CONV).fit(X[train], y[train])
     figure = plot_class_samples(cvae, n_per_class=10, random_state=0)
-    figure.savefig(args.output_dir / "images_class_samples.png", dpi=120)
+    save_figure(figure, args.output_dir / "images_class_samples.png", dpi=100)
 
     vae = VAE(likelihood="bernoulli", n_components=2, max_iter=args.max_iter,
               **CONV).fit(X[train])
     figure = plot_latent(vae, X[test], y[test])
     figure.axes[0].set_title("VAE latent space of held-out digits")
-    figure.savefig(args.output_dir / "images_latent.png", dpi=120)
+    save_figure(figure, args.output_dir / "images_latent.png", dpi=100)
 
     start, end = X[test][y[test] == 1][0], X[test][y[test] == 7][0]
     figure = plot_interpolation(vae, start, end, n_steps=10)
-    figure.savefig(args.output_dir / "images_interpolation.png", dpi=120)
+    save_figure(figure, args.output_dir / "images_interpolation.png", dpi=100)
     print(f"wrote figures to {args.output_dir}")
 
 

@@ -4,7 +4,9 @@ Needs matplotlib (``pip install "skae[docs]"``). Every function returns the
 ``matplotlib.figure.Figure`` it drew, so it can be saved or shown.
 Images are rows of ``X`` laid out as ``image_shape``: ``(height, width)``
 or ``(channels, height, width)`` with 1 (grey) or 3 (RGB) channels; by
-default the estimator's own ``image_shape``.
+default the estimator's own ``image_shape``. Figures are at most
+``MAX_WIDTH`` inches wide, so that at matplotlib's 100 dpi they fit a
+documentation page's or a notebook's column at full size, text included.
 """
 
 import numpy as np
@@ -12,6 +14,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["corrupt", "plot_class_samples", "plot_denoising", "plot_interpolation", "plot_latent"]
+
+#: The widest figure drawn, in inches: image cells shrink to keep a row within it.
+MAX_WIDTH = 6.4
 
 
 def _pyplot():
@@ -56,6 +61,7 @@ def _show(ax, row, shape, cmap):
 def _grid(rows, shape, row_labels=(), cmap="gray_r", cell=1.0, title=None):
     plt = _pyplot()
     n_rows, n_cols = len(rows), len(rows[0])
+    cell = min(cell, (MAX_WIDTH - 0.8) / n_cols)
     figure, axes = plt.subplots(
         n_rows, n_cols, figsize=(cell * n_cols + 0.8, cell * n_rows + 0.3),
         squeeze=False, layout="constrained",
@@ -263,7 +269,7 @@ def plot_latent(estimator, X, y=None, ax=None, conditional_labels=None):
             mask = y == label
             ax.scatter(Z[mask, 0], Z[mask, 1], s=6, alpha=0.7, color=colours(i % colours.N),
                        label=str(label))
-        ax.legend(markerscale=3, fontsize="small", frameon=False, loc="center left",
+        ax.legend(markerscale=3, frameon=False, loc="center left",
                   bbox_to_anchor=(1.0, 0.5))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

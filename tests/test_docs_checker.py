@@ -69,3 +69,43 @@ def test_included_headings_must_sit_below_the_pages_sections(tmp_path):
         "## C\n\n```{include} results/study.md\n:start-line: 4\n:heading-offset: 1\n```\n")
     problems = checker.include_problems(tmp_path)
     assert len(problems) == 1 and "level 1" in problems[0]
+
+
+def test_figures_must_be_legible_in_the_text_column(tmp_path):
+    """A figure records its smallest text when saved; the check scales it to the
+    column's width and wants at least 9 pt (a figure with no text passes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    checker = load_checker()
+
+    def draw(name, width, font_size, text=True, through_checker=True):
+        fig, ax = plt.subplots(figsize=(width, 3))
+        ax.plot([0, 1], [0, 1])
+        if text:
+            ax.set_title("a title", fontsize=font_size)
+            ax.tick_params(labelsize=font_size)
+        else:
+            ax.set_axis_off()
+        if through_checker:
+            checker.save_figure(fig, tmp_path / name, dpi=100)
+        else:
+            fig.savefig(tmp_path / name, dpi=100)
+        plt.close(fig)
+
+    draw("narrow.png", 6.4, 10)          # 640 px, 10 pt: 10.4 pt displayed
+    draw("wide.png", 12, 10)             # 1200 px scaled to 656: 5.7 pt
+    draw("small_text.png", 5, 7)         # shown as it is: 7 pt at 100 dpi is 7.3 pt
+    draw("images_only.png", 12, 10, text=False)
+    draw("plain.png", 6.4, 10, through_checker=False)
+    write(tmp_path, "page.html", "".join(
+        f'<img src="{name}">' for name in ("narrow.png", "wide.png", "small_text.png",
+                                            "images_only.png", "plain.png")))
+    _, problems = checker.check(tmp_path)
+    text = "\n".join(problems)
+    assert "wide.png: its smallest text is 5.7 pt as displayed" in text
+    assert "small_text.png: its smallest text is 7.3 pt as displayed" in text
+    assert "plain.png: records no text size" in text
+    assert len(problems) == 3

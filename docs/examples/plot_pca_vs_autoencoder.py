@@ -26,8 +26,9 @@ reducers = {
     "VAE": VAE(n_components=2, hidden_layer_sizes=(128, 32), max_iter=60, random_state=0),
 }
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
-for ax, (name, reducer) in zip(axes, reducers.items()):
+fig, axes = plt.subplots(2, 2, figsize=(6.4, 6.4), layout="constrained")
+axes[1, 1].set_axis_off()  # three maps in a 2 x 2 grid fit the text column
+for ax, (name, reducer) in zip(axes.ravel(), reducers.items()):
     Z = make_pipeline(StandardScaler(), reducer).fit_transform(X)
     accuracy = cross_val_score(KNeighborsClassifier(), Z, y, cv=5).mean()
     points = ax.scatter(Z[:, 0], Z[:, 1], c=y, cmap="tab10", s=5)
@@ -35,5 +36,5 @@ for ax, (name, reducer) in zip(axes, reducers.items()):
     ax.set_xticks([])
     ax.set_yticks([])
     print(f"{name:<12} 5-NN accuracy in 2-D: {accuracy:.3f}")
-fig.colorbar(points, ax=axes, label="digit", ticks=range(10))
+fig.colorbar(points, ax=axes[1, 1], label="digit", ticks=range(10), location="left")
 plt.show()

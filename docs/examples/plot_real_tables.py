@@ -86,7 +86,7 @@ print(f"sex filled correctly: AutoencoderImputer {sex_skae:.0%}, most frequent {
 
 # Drawn at the page's width (8 inches at 100 dpi), so the text reads at 10 points.
 plt.rcParams["font.size"] = 10
-fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4.4), layout="constrained",
+fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 4.4), layout="constrained",
                                   gridspec_kw={"width_ratios": [3, 1]})
 positions = np.arange(len(numbers))
 left.bar(positions - 0.2, rmse_mean, 0.4, label="column mean (SimpleImputer)")

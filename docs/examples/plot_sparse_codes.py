@@ -19,13 +19,16 @@ X = StandardScaler().fit_transform(load_digits().data)
 settings = {"no penalty": dict(sparsity_weight=0.0, sparsity_target=0.05)}
 settings.update({f"target {t}": dict(sparsity_target=t) for t in (0.02, 0.05, 0.2)})
 
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True, layout="constrained")
-for ax, (name, params) in zip(axes, settings.items()):
+fig, axes = plt.subplots(2, 2, figsize=(6.4, 5.6), sharey=True, sharex=True,
+                         layout="constrained")
+for ax, (name, params) in zip(axes.ravel(), settings.items()):
     sae = SparseAutoencoder(n_components=32, max_iter=40, random_state=0, **params).fit(X)
     codes = sae.transform(X)
     ax.hist(codes.ravel(), bins=40, range=(0, 1), color="C0")
     ax.set_title(f"{name}\nmean activation {codes.mean():.3f}")
-    ax.set_xlabel("code activation")
     print(f"{name:<11} mean activation {codes.mean():.3f}")
-axes[0].set_ylabel("count (all rows and units)")
+for ax in axes[:, 0]:
+    ax.set_ylabel("count (rows x units)")
+for ax in axes[1]:
+    ax.set_xlabel("code activation")
 plt.show()

@@ -24,7 +24,7 @@ print(f"held-out log-likelihood bound: {vae.score(X[1400:]):.1f} nats per digit"
 samples = vae.sample(16, random_state=0)
 path = vae.interpolate(X[y == 0][0], X[y == 6][0], n_steps=8)
 
-fig, axes = plt.subplots(3, 8, figsize=(8, 3.3), layout="constrained")
+fig, axes = plt.subplots(3, 8, figsize=(6.4, 2.8), layout="constrained")
 for ax, image in zip(axes.ravel(), np.vstack([samples, path])):
     ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
     ax.set_axis_off()
