@@ -12,6 +12,8 @@
   ``benchmarks/results/``;
 - a Markdown file brought in by ``{include}`` adds no heading at the level of
   the page's sections or above (its headings are offset below them, or cut);
+- every figure of the guides, the home page, Getting started and the
+  benchmarks page has a caption (it is a ``{figure}`` with text under it);
 - every figure (a PNG in a page, gallery thumbnails aside) is legible in the
   text column: its smallest text, which :func:`save_figure` records in the
   file, is at least 9 pt as displayed when the figure is scaled down to the
@@ -32,6 +34,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 GUIDE_PAGES = ("index.html", "getting_started.html", "user_guide/")
+#: Pages (besides the user guide's) whose figures need a caption.
+CAPTIONED_PAGES = ("index.html", "getting_started.html", "benchmarks.html")
 
 #: Width in CSS pixels of the text column of a page with both sidebars, in a
 #: 1280-pixel-wide window (pydata-sphinx-theme: the page less the primary
@@ -53,7 +57,8 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links, self.ids, self.remote, self.code = [], set(), [], []
-        self.images = []
+        self.images, self.uncaptioned = [], []
+        self._figures = []  # for each open <figure>: its images, and whether it has a caption
         self._in_code = 0
         self._in_link = 0
         self._in_title = 0
@@ -79,12 +84,24 @@ class Page(HTMLParser):
         if tag == "img" and attrs.get("src", "").endswith(".png") \
                 and not urlsplit(attrs["src"]).scheme:
             self.images.append(attrs["src"])
+            if self._figures:
+                self._figures[-1][0].append(attrs["src"])
+            else:
+                self.uncaptioned.append(attrs["src"])
+        if tag == "figure":
+            self._figures.append([[], False])
+        if tag == "figcaption" and self._figures:
+            self._figures[-1][1] = True
         if tag == "code":
             self._in_code += 1
         if tag == "h1":
             self._in_title += 1
 
     def handle_endtag(self, tag):
+        if tag == "figure" and self._figures:
+            images, captioned = self._figures.pop()
+            if not captioned:
+                self.uncaptioned.extend(images)
         if tag == "code" and self._in_code:
             self._in_code -= 1
         if tag == "a" and self._in_link:
@@ -148,6 +165,9 @@ def check(root):
                     and f"skae.plotting.{name}.html" in linked
                 ):
                     problems.append(f"{where}: names `{name}` but never links its API page")
+        if relative in CAPTIONED_PAGES or relative.startswith("user_guide/"):
+            for source in page.uncaptioned:
+                problems.append(f"{where}: figure {source} has no caption")
         for source in page.images:
             problem = figure_problem(path.parent / unquote(urlsplit(source).path))
             if problem:

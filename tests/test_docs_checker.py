@@ -109,3 +109,23 @@ def test_figures_must_be_legible_in_the_text_column(tmp_path):
     assert "small_text.png: its smallest text is 7.3 pt as displayed" in text
     assert "plain.png: records no text size" in text
     assert len(problems) == 3
+
+
+def test_guide_figures_need_a_caption(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    checker = load_checker()
+    fig, ax = plt.subplots(figsize=(6.4, 3))
+    ax.set_title("legible")
+    (tmp_path / "user_guide").mkdir()
+    checker.save_figure(fig, tmp_path / "user_guide" / "fig.png", dpi=100)
+    plt.close(fig)
+    write(tmp_path, "user_guide/page.html",
+          '<figure><img src="fig.png"><figcaption><p>What to see.</p></figcaption></figure>'
+          '<figure><img src="fig.png"></figure><p><img src="fig.png"></p>')
+    write(tmp_path, "auto_examples/example.html", '<img src="../user_guide/fig.png">')
+    _, problems = checker.check(tmp_path)
+    assert problems == ["user_guide/page.html: figure fig.png has no caption"] * 2
