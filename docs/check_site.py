@@ -13,7 +13,10 @@
 - a Markdown file brought in by ``{include}`` adds no heading at the level of
   the page's sections or above (its headings are offset below them, or cut);
 - every figure of the guides, the home page, Getting started and the
-  benchmarks page has a caption (it is a ``{figure}`` with text under it);
+  benchmarks page has a caption (it is a ``{figure}`` with text under it),
+  and each of their tables of more than two columns fits the text column
+  when its cells wrap (:func:`column_widths` estimates it; a results table
+  that is too wide is split by ``docs/_ext/narrow_tables.py``);
 - every figure (a PNG in a page, gallery thumbnails aside) is legible in the
   text column: its smallest text, which :func:`save_figure` records in the
   file, is at least 9 pt as displayed when the figure is scaled down to the
@@ -42,6 +45,9 @@ CAPTIONED_PAGES = ("index.html", "getting_started.html", "benchmarks.html")
 #: sidebar's 25% and the secondary's 17rem, less the article's padding). An
 #: image wider than this is scaled down to it; a narrower one is shown as it is.
 COLUMN_PX = 656
+#: A table's narrowest layout, estimated: each column as wide as its longest
+#: word (``CHAR_PX`` a character, the theme's 16-px text) plus its cells' padding.
+CHAR_PX, CELL_PAD_PX = 8.0, 16.0
 #: The smallest text a reader should meet in a figure, in CSS pixels (9 pt).
 MIN_TEXT_PX = 12.0
 #: PNG text key under which :func:`save_figure` records the height in pixels of
@@ -168,6 +174,8 @@ def check(root):
         if relative in CAPTIONED_PAGES or relative.startswith("user_guide/"):
             for source in page.uncaptioned:
                 problems.append(f"{where}: figure {source} has no caption")
+            problems.extend(f"{where}: {problem}" for problem in table_problems(
+                path.read_text(encoding="utf-8", errors="replace")))
         for source in page.images:
             problem = figure_problem(path.parent / unquote(urlsplit(source).path))
             if problem:
@@ -213,6 +221,38 @@ def include_problems(docs):
                 problems.append(
                     f"{source.relative_to(docs)}: includes {match.group(1)}, whose heading "
                     f"would be level {min(levels)}: add :heading-offset: or :start-line:")
+    return problems
+
+
+def column_widths(rows):
+    """Estimated narrowest width in CSS pixels of each column of a table given as
+    rows of cell texts (Markdown emphasis and code marks ignored)."""
+    n_columns = max(len(row) for row in rows)
+    widths = [0.0] * n_columns
+    for row in rows:
+        for i, cell in enumerate(row):
+            words = re.sub(r"[*`]", "", cell).split() or [""]
+            widths[i] = max(widths[i], CHAR_PX * max(len(w) for w in words) + CELL_PAD_PX)
+    return widths
+
+
+def table_problems(markup):
+    """Tables of a page's markup that cannot fit the text column, however wrapped."""
+    import html
+
+    problems = []
+    for table in re.findall(r"<table\b.*?</table>", markup, flags=re.S):
+        rows = [[html.unescape(re.sub(r"<[^>]+>", " ", cell)).strip()
+                 for cell in re.findall(r"<t[hd]\b.*?</t[hd]>", row, flags=re.S)]
+                for row in re.findall(r"<tr\b.*?</tr>", table, flags=re.S)]
+        rows = [row for row in rows if row]
+        if not rows:
+            continue
+        width = sum(column_widths(rows))
+        if width > COLUMN_PX and len(rows[0]) > 2:
+            problems.append(f"a table of {len(rows[0])} columns ({', '.join(rows[0][:3])}, ...) "
+                            f"needs about {width:.0f} px, the column has {COLUMN_PX}: split "
+                            "it or keep what a reader needs")
     return problems
 
 

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+sys.path.insert(0, str(ROOT / "docs"))  # check_site, whose table and figure rules the build follows
 # Examples run on the CPU with few threads, whatever the machine.
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
@@ -31,6 +32,8 @@ extensions = [
     # scikit-learn, NumPy, pandas, torch and skorch names link to their API
     # pages without downloading inventories (see docs/_ext/external_refs.py).
     "external_refs",
+    # Results tables wider than the text column are shown split (docs/_ext/narrow_tables.py).
+    "narrow_tables",
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",

@@ -129,3 +129,34 @@ def test_guide_figures_need_a_caption(tmp_path):
     write(tmp_path, "auto_examples/example.html", '<img src="../user_guide/fig.png">')
     _, problems = checker.check(tmp_path)
     assert problems == ["user_guide/page.html: figure fig.png has no caption"] * 2
+
+
+def test_wide_tables_are_reported_and_results_tables_are_split_to_fit(tmp_path, monkeypatch):
+    checker = load_checker()
+    monkeypatch.syspath_prepend(str(ROOT / "docs"))
+    monkeypatch.syspath_prepend(str(ROOT / "docs" / "_ext"))
+    import narrow_tables
+
+    names = [f"detector number {i}" for i in range(12)]
+    wide = "\n".join(["| set | " + " | ".join(names) + " |",
+                      "|---|" + "---|" * len(names),
+                      "| glass | " + " | ".join(f"0.{i:03d}" for i in range(12)) + " |"])
+    text = f"Intro | with a pipe\n\n{wide}\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    narrowed = narrow_tables.narrow(text)
+    tables = [block for block in narrowed.split("\n\n") if block.startswith("| set")]
+    assert len(tables) > 1  # split, each with the row names
+    seen = []
+    for table in tables:
+        rows = [[c.strip() for c in line.strip("|").split("|")] for line in table.split("\n")]
+        assert rows[0][0] == "set" and rows[2][0] == "glass"
+        assert sum(checker.column_widths([rows[0], rows[2]])) <= checker.COLUMN_PX
+        seen += rows[0][1:]
+    assert seen == names  # every column kept, in order
+    assert narrowed.startswith("Intro | with a pipe\n") and "| a | b |\n|---|---|\n| 1 | 2 |" in narrowed
+
+    def html_table(header):
+        return "<table><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr></table>"
+
+    write(tmp_path, "user_guide/page.html", html_table(["set", *names]) + html_table(["a", "b"]))
+    _, problems = checker.check(tmp_path)
+    assert len(problems) == 1 and "a table of 13 columns (set, detector number 0" in problems[0]
