@@ -22,6 +22,9 @@ Usage::
     python benchmarks/bench_contamination.py --data-dir ../shared/data
     python benchmarks/bench_contamination.py --data-dir DIR --sets cardio thyroid --seeds 0
     python benchmarks/bench_contamination.py --data-dir DIR --detectors IsolationForest PCA
+    # add two detectors to the committed run without running the others again
+    python benchmarks/bench_contamination.py --data-dir DIR --seeds 0 1 \
+        --detectors "kNN (k=5)" LocalOutlierFactor --add
 """
 
 import argparse
@@ -34,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from _data import docs_figure_saver
-from bench_anomaly import _GaussianResiduals, anomaly_scores, load_odds
+from bench_anomaly import KNN, _GaussianResiduals, anomaly_scores, load_odds
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -46,6 +49,7 @@ LEVELS = [0.0, 0.01, 0.02, 0.05, 0.1]
 def detectors(seed):
     from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
 
     from skae import VAE, Autoencoder, OutlierDetector
 
@@ -58,6 +62,9 @@ def detectors(seed):
         "Autoencoder(trim=0.1)": OutlierDetector(Autoencoder(trim=0.1, random_state=seed), **one),
         "IsolationForest": IsolationForest(random_state=seed),
         "PCA": OutlierDetector(PCA(n_components=0.95, random_state=seed), **one),
+        "kNN (k=5)": KNN(5),
+        # Fitted on the training rows, scoring new ones: novelty=True is LOF's mode for that.
+        "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
     }
 
 
@@ -129,6 +136,9 @@ def main(argv=None):
                         help="only draw the figure again from the rows in --output")
     parser.add_argument("--detectors", nargs="+", default=None,
                         help="names of the detectors to run (default: all)")
+    parser.add_argument("--add", action="store_true",
+                        help="keep the other detectors' rows in --output (same sets and seeds) "
+                             "and add or replace those of --detectors")
     args = parser.parse_args(argv)
     known = list(detectors(0))
     unknown = sorted(set(args.detectors or ()) - set(known))
@@ -161,6 +171,17 @@ def main(argv=None):
                                      "fit_seconds": seconds})
             print(f"{name} seed {seed} done", flush=True)
 
+    if args.add:
+        saved = json.loads(args.output.read_text())
+        if saved["sets"] != args.sets or saved["seeds"] != args.seeds:
+            parser.error(f"--add needs the sets and seeds of {args.output}: "
+                         f"{saved['sets']} and {saved['seeds']}")
+        ran = {r["detector"] for r in rows}
+        rows = [r for r in saved["rows"] if r["detector"] not in ran] + rows
+        # The order of a full run: set, seed, level, kind, then the detectors' order.
+        order = list(detectors(0))
+        rows.sort(key=lambda r: (args.sets.index(r["set"]), args.seeds.index(r["seed"]), r["c"],
+                                 r["kind"] != "mixed", order.index(r["detector"])))
     names = list(dict.fromkeys(r["detector"] for r in rows))
     header = ["detector"] + [f"c={100 * c:g}%" for c in LEVELS] + ["drop 0->10%"]
     lines = []

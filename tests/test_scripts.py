@@ -322,6 +322,17 @@ def test_contamination_benchmark_plants_outliers_and_draws_the_curve(tmp_path):
     height, width = imread(figure).shape[:2]
     # 6.4 x 4.8 inches at 100 dpi; matplotlib 3.7 may round the height down a pixel.
     assert width == 640 and abs(height - 480) <= 1  # the docs' text column is 656 px
+    # --add runs one more detector and keeps the others' rows.
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_contamination.py"), "--add",
+         "--data-dir", str(tmp_path), "--sets", "tiny", "--seeds", "0",
+         "--output", str(output), "--figure", str(figure), "--detectors", "kNN (k=5)"],
+        capture_output=True, text=True, timeout=300, check=True, cwd=ROOT / "benchmarks",
+    )
+    added = json.loads(output.read_text())["rows"]
+    assert [r for r in added if r["detector"] != "kNN (k=5)"] == runs
+    assert sum(r["detector"] == "kNN (k=5)" for r in added) == 1 + 2 * 4
+    assert "| kNN (k=5) |" in output.with_suffix(".md").read_text()
 
 
 def test_contamination_benchmark_names_the_detectors_it_does_not_know(tmp_path, capsys,
