@@ -38,6 +38,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The 17 sets of PyOD's published table (all but these five).
@@ -76,13 +77,14 @@ def _GaussianResiduals(**params):
     return GaussianResiduals(**{"n_estimators": 5, **params})
 
 
-class KNN:
-    """The distance to the k-th nearest training row (PyOD's KNN, method="largest")."""
+class KNN(BaseEstimator):
+    """The distance to the k-th nearest training row (PyOD's KNN, method="largest"); an
+    estimator, so that it can end a pipeline."""
 
     def __init__(self, n_neighbors=5):
         self.n_neighbors = n_neighbors
 
-    def fit(self, X):
+    def fit(self, X, y=None):
         from sklearn.neighbors import NearestNeighbors
 
         self.index_ = NearestNeighbors(n_neighbors=self.n_neighbors).fit(X)

@@ -21,11 +21,13 @@ without labels, ROC-AUC on the 40%. The class column is not a feature.
 ``OutlierDetector()`` on the raw DataFrame against the same detector behind
 the usual ``ColumnTransformer`` (median imputation and standardisation of
 numbers, most-frequent imputation and one-hot encoding of text), and
-IsolationForest behind it.
+IsolationForest, kNN (k=5), LocalOutlierFactor and PCA behind it.
 
 Prints both tables and writes ``results/bench_mixed.json`` and ``.md``.
 
     python benchmarks/bench_mixed.py --data-dir ../shared/data [--seeds 0 1 2]
+    # the detection part again, keeping the committed imputation results
+    python benchmarks/bench_mixed.py --data-dir ../shared/data --skip-imputation --keep
 """
 
 import argparse
@@ -38,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from _data import punch
-from bench_anomaly import load_odds
+from bench_anomaly import KNN, load_odds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_ROWS, MAX_COLUMNS = 10_000, 50
@@ -155,7 +157,9 @@ def column_route(detector):
 
 
 def detectors(seed):
+    from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
 
     from skae import OutlierDetector
 
@@ -164,6 +168,10 @@ def detectors(seed):
         "skae OutlierDetector, ColumnTransformer": column_route(
             OutlierDetector(random_state=seed)),
         "IsolationForest, ColumnTransformer": column_route(IsolationForest(random_state=seed)),
+        "kNN (k=5), ColumnTransformer": column_route(KNN(5)),
+        "LocalOutlierFactor, ColumnTransformer": column_route(LocalOutlierFactor(novelty=True)),
+        "PCA, ColumnTransformer": column_route(OutlierDetector(
+            PCA(n_components=0.95, random_state=seed), n_estimators=1, max_samples=1.0)),
     }
 
 
@@ -240,6 +248,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed fits per imputer, set and seed (the median counts)")
     parser.add_argument("--out", default=str(RESULTS / "bench_mixed"))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the part skipped (--skip-imputation or --skip-detection) "
+                             "from the existing --out files instead of dropping it")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     warm = {} if args.skip_imputation else warm_up(args.fraction)
@@ -248,6 +259,15 @@ def main():
     detection = [] if args.skip_detection else run_detection(args.seeds)
     out = Path(args.out)
     out.parent.mkdir(exist_ok=True)
+    if args.keep:
+        saved = json.loads(out.with_suffix(".json").read_text())
+        if saved["meta"]["seeds"] != args.seeds:
+            parser.error(f"--keep needs the seeds of {out}.json: {saved['meta']['seeds']}")
+        if args.skip_imputation:
+            imputation, warm = saved["imputation"], saved["meta"]["warm_up_seconds"]
+            args.fraction, args.repeats = saved["meta"]["fraction"], saved["meta"]["repeats"]
+        if args.skip_detection:
+            detection = saved["detection"]
     meta = dict(seeds=args.seeds, fraction=args.fraction, machine=platform.platform(),
                 python=platform.python_version(), warm_up_seconds=warm,
                 repeats=args.repeats)
