@@ -13,9 +13,9 @@
 - a Markdown file brought in by ``{include}`` adds no heading at the level of
   the page's sections or above (its headings are offset below them, or cut);
 - every figure of the guides, the home page, Getting started and the
-  benchmarks page has a caption (it is a ``{figure}`` with text under it),
-  and each of their tables of more than two columns fits the text column
-  when its cells wrap (:func:`column_widths` estimates it; a results table
+  benchmarks and studies pages has a caption (it is a ``{figure}`` with text
+  under it), and each of their tables of more than two columns fits the text
+  column when its cells wrap (:func:`column_widths` estimates it; a results table
   that is too wide is split by ``docs/_ext/narrow_tables.py``);
 - every figure (a PNG in a page, gallery thumbnails aside) is legible in the
   text column: its smallest text, which :func:`save_figure` records in the
@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 GUIDE_PAGES = ("index.html", "getting_started.html", "user_guide/")
 #: Pages (besides the user guide's) whose figures need a caption.
-CAPTIONED_PAGES = ("index.html", "getting_started.html", "benchmarks.html")
+CAPTIONED_PAGES = ("index.html", "getting_started.html", "benchmarks.html", "studies.html")
 
 #: Width in CSS pixels of the text column of a page with both sidebars, in a
 #: 1280-pixel-wide window (pydata-sphinx-theme: the page less the primary
