@@ -242,7 +242,26 @@ class Setting:
             setattr(module, name, value)
 
 
+class _GaussianMembers:
+    """``OutlierDetector()`` whose members score residuals under a Gaussian law."""
+
+    def __new__(cls, random_state):
+        from skae import OutlierDetector
+
+        class GaussianResiduals(OutlierDetector):
+            def _default_estimator(self, n_features):
+                member = super()._default_estimator(n_features)
+                return member.set_params(residual_likelihood="gaussian")
+
+        return GaussianResiduals(random_state=random_state)
+
+
 def candidates(seed):
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+
+    from bench_anomaly import KNN
     from skae import OutlierDetector
 
     native = {
@@ -252,8 +271,16 @@ def candidates(seed):
     }
     out = {label: (lambda s=seed: OutlierDetector(random_state=s), changes)
            for label, changes in native.items()}
+    out["native, no Jacobian, Gaussian residuals"] = (
+        lambda s=seed: _GaussianMembers(s), {"jacobian": False})
     out["one-hot + StandardScaler route"] = (
         lambda s=seed: route(OutlierDetector(random_state=s)), {})
+    # The detectors a user would try instead, behind the same route.
+    out["IsolationForest, route"] = (lambda s=seed: route(IsolationForest(random_state=s)), {})
+    out["kNN (k=5), route"] = (lambda: route(KNN(5)), {})
+    out["LocalOutlierFactor, route"] = (lambda: route(LocalOutlierFactor(novelty=True)), {})
+    out["PCA, route"] = (lambda s=seed: route(OutlierDetector(
+        PCA(n_components=0.95, random_state=s), n_estimators=1, max_samples=1.0)), {})
     return out
 
 

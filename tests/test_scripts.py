@@ -522,6 +522,11 @@ def test_table_detection_study_splits_its_tables_and_switches_the_table_model_ba
     clean, _, clean_test = study.split(frame, y, "clean", 0)
     assert len(clean) == len(X_train) - (y.sum() - y_test.sum())
     assert (clean_test == y_test).all()
+    found = study.candidates(0)
+    assert {"native (the default)", "one-hot + StandardScaler route", "kNN (k=5), route",
+            "LocalOutlierFactor, route", "IsolationForest, route", "PCA, route"} <= set(found)
+    member = found["native, no Jacobian, Gaussian residuals"][0]()._default_estimator(4)
+    assert member.residual_likelihood == "gaussian"
 
     # A skewed count column is scored in its own units by default: the difference
     # with the Jacobian switched off is exactly sum(log1p(x)) over its entries.
