@@ -264,15 +264,21 @@ def save_figure(figure, path, **savefig_kwargs):
     ``TEXT_KEY`` entry, which :func:`figure_problem` reads. For the scripts
     that draw the documentation's figures.
     """
+    height = smallest_text_px(figure, savefig_kwargs.get("dpi") or figure.dpi)
+    metadata = dict(savefig_kwargs.pop("metadata", None) or {})
+    metadata[TEXT_KEY] = NO_TEXT if height is None else f"{height:.2f}"
+    figure.savefig(path, metadata=metadata, **savefig_kwargs)
+
+
+def smallest_text_px(figure, dpi):
+    """Height in pixels at ``dpi`` of the figure's smallest visible text (after a
+    draw, so that tick labels are in), or None for a figure without text."""
     from matplotlib.text import Text
 
-    dpi = savefig_kwargs.get("dpi") or figure.dpi
     figure.canvas.draw()
     sizes = [text.get_fontsize() for text in figure.findobj(Text)
              if text.get_visible() and text.get_text().strip()]
-    metadata = dict(savefig_kwargs.pop("metadata", None) or {})
-    metadata[TEXT_KEY] = f"{min(sizes) * dpi / 72:.2f}" if sizes else NO_TEXT
-    figure.savefig(path, metadata=metadata, **savefig_kwargs)
+    return min(sizes) * dpi / 72 if sizes else None
 
 
 def png_facts(path):
