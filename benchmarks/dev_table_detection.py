@@ -43,6 +43,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+# The route a user writes by hand: the one bench_mixed.py measures.
+from bench_mixed import column_route as route
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 SERVICES = [f"svc{i}" for i in range(66)]
@@ -189,22 +192,6 @@ def split(frame, y, setting, seed):
         train = train[y[train] == 0]
     return (frame.iloc[train].reset_index(drop=True), frame.iloc[test].reset_index(drop=True),
             y[test])
-
-
-def route(detector):
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    prepare = ColumnTransformer([
-        ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-         make_column_selector(dtype_include="number")),
-        ("text", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                               OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-         make_column_selector(dtype_exclude="number")),
-    ])
-    return make_pipeline(prepare, detector)
 
 
 class Setting:
