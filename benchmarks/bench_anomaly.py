@@ -69,8 +69,8 @@ def _GaussianResiduals(**params):
     from skae import OutlierDetector
 
     class GaussianResiduals(OutlierDetector):
-        def _default_estimator(self, n_features):
-            return super()._default_estimator(n_features).set_params(
+        def _default_member(self, n_features, n_rows):
+            return super()._default_member(n_features, n_rows).set_params(
                 residual_likelihood="gaussian", batch_size=32, max_iter=30,
                 learning_rate="constant", learning_rate_init=1e-3)
 

@@ -84,9 +84,9 @@ def candidates(seed, n_features):
                              random_state=random_state)
             self.member = member
 
-        def _default_estimator(self, n_features):
+        def _default_member(self, n_features, n_rows):
             params = self.member(n_features) if callable(self.member) else self.member
-            return super()._default_estimator(n_features).set_params(**(params or {}))
+            return super()._default_member(n_features, n_rows).set_params(**(params or {}))
 
     class Median(Tuned):
         """Members' scores combined by their median instead of their mean."""
@@ -105,8 +105,8 @@ def candidates(seed, n_features):
             self._second_round = True
             return super().fit(X[scores > np.quantile(scores, self.contamination)])
 
-        def _default_estimator(self, n_features):
-            member = super()._default_estimator(n_features)
+        def _default_member(self, n_features, n_rows):
+            member = super()._default_member(n_features, n_rows)
             return member.set_params(trim=0.0) if self._second_round else member
 
     # The default before the one-cycle schedule: 40 epochs at a constant 1e-3.

@@ -236,8 +236,8 @@ class _GaussianMembers:
         from skae import OutlierDetector
 
         class GaussianResiduals(OutlierDetector):
-            def _default_estimator(self, n_features):
-                member = super()._default_estimator(n_features)
+            def _default_member(self, n_features, n_rows):
+                member = super()._default_member(n_features, n_rows)
                 return member.set_params(residual_likelihood="gaussian")
 
         return GaussianResiduals(random_state=random_state)

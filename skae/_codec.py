@@ -89,12 +89,19 @@ class ArrayCodec:
         """Means in the encoded space as the user's data."""
         return means
 
-    def errors(self, model, X, unseen, per_feature):
+    def errors(self, model, X, unseen, per_feature, C=None):
         """``model``'s squared reconstruction error of each row of the encoded ``X``
-        (or of each row and feature)."""
+        (or of each row and feature), given the condition ``C``."""
         if per_feature:
-            return model._map_batches(model._squared_residual, X, X.shape[1], np.float64)
-        return model._row_errors(X)
+            return model._map_batches(
+                lambda xb, *c: model._squared_residual(xb, model.module_(xb, *c)),
+                X, X.shape[1], np.float64, C=C)
+        return model._row_errors(X, C)
+
+    def errors_of_means(self, means, X, unseen, per_feature):
+        """The squared errors of decoder ``means`` (float64) for the encoded ``X``."""
+        squared = (np.asarray(X, dtype=np.float64) - means) ** 2
+        return squared if per_feature else squared.sum(axis=1)
 
     def fit_density(self, batches, n_rows, codes=None):
         """The fitted attributes of the density behind ``score_samples`` (one pass)."""
@@ -163,11 +170,11 @@ class TableCodec(ArrayCodec):
     def decode(self, means):
         return self.table.decode(means)
 
-    def errors(self, model, values, unseen, per_feature):
+    def errors(self, model, values, unseen, per_feature, C=None):
         """Per column of the table: see ``Table.column_errors``."""
-        means = model._map_batches(
-            lambda xb: model._decoded_means(model.module_(xb).reconstruction),
-            values, values.shape[1], np.float64)
+        return self.errors_of_means(model._means(values, C), values, unseen, per_feature)
+
+    def errors_of_means(self, means, values, unseen, per_feature):
         errors = self.table.column_errors(means, values, unseen)
         return errors if per_feature else errors.sum(axis=1)
 

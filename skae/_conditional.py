@@ -2,13 +2,10 @@
 
 import numpy as np
 import torch
-from scipy.special import logsumexp
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils import check_random_state
 
 from ._base import store_parameters
-from ._codec import check_finite
+from ._condition import ClassCondition
 from ._docstrings import fill_doc
 from ._vae import VAE
 
@@ -88,6 +85,9 @@ class ConditionalVAE(VAE):
     # 55-80% with one hidden layer of 64.
     _auto_conv_hidden = (64,)
 
+    #: The label, one-hot beside each row; without it, an average over the classes.
+    _condition = ClassCondition()
+
     def __init__(
         self,
         *,
@@ -121,268 +121,6 @@ class ConditionalVAE(VAE):
         categorical_features="from_dtype",
     ):
         store_parameters(self, locals())
-
-    # ------------------------------------------------------------------ hooks
-    def _condition_width(self):
-        return len(self.classes_)
-
-    def _condition_input(self, X, y, device, reset):
-        if y is None:
-            raise ValueError(
-                "ConditionalVAE requires y to be passed, but the target y is None: "
-                "fit(X, y) with the class labels. Use VAE for data without labels."
-            )
-        y = column_or_1d(y, warn=True)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels.")
-        if reset:
-            check_classification_targets(y)
-            self.classes_, counts = np.unique(y, return_counts=True)
-            self.class_prior_ = counts / counts.sum()
-        return torch.from_numpy(self._one_hot(y, len(X))).to(device)
-
-    # ---------------------------------------------------------------- helpers
-    def _one_hot(self, y, n_rows):
-        """One-hot rows for labels ``y`` (a single label applies to all ``n_rows``)."""
-        y = np.asarray(y)
-        y = np.repeat(y, n_rows) if y.ndim == 0 else column_or_1d(y, warn=True)
-        if len(y) != n_rows:
-            raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels.")
-        lookup = {label: i for i, label in enumerate(self.classes_.tolist())}
-        index = [lookup.get(label, -1) for label in y.tolist()]
-        unknown = sorted({str(label) for label, i in zip(y.tolist(), index) if i < 0})
-        if unknown:
-            raise ValueError(
-                f"y contains labels not seen in fit: {', '.join(unknown[:10])}; "
-                f"the known classes are {self.classes_.tolist()}."
-            )
-        return np.eye(len(self.classes_), dtype=np.float32)[np.asarray(index, dtype=int)]
-
-    # -------------------------------------------------------------- inference
-    def transform(self, X, y=None):
-        """Posterior means ``mu(x, y)`` of the rows given their labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to encode.
-        y : array-like of shape (n_samples,), a single label, or None
-            Their class labels; None averages over the classes with the
-            weights ``p(y | x)`` (once per class the work).
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-            Codes, float32 for float32 input and float64 otherwise.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(max_iter=3, random_state=0).fit(X / 16, y)
-        >>> cvae.transform(X[:2] / 16, y[:2]).shape
-        (2, 2)
-        """
-        X = self._validate_X(X)
-        if y is not None:
-            return self._encode(X, self._one_hot(y, len(X)))
-        weights = self._class_posterior(X)
-        codes = sum(weights[:, [k]] * self._encode(X, self._one_hot(label, len(X)))
-                    for k, label in enumerate(self.classes_))
-        return codes.astype(X.dtype, copy=False)
-
-    def _encode(self, X, C):
-        return self._map_batches(self.module_.encode, X, self.n_components_, X.dtype, C=C)
-
-    def _class_posterior(self, X):
-        """``p(y | x)`` for each class (columns in ``classes_`` order), from the bounds."""
-        log_joint = self._log_joint(X)
-        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
-
-    def _log_joint(self, X):
-        """Bounds on ``log p(x, y) = log p(y) + log p(x | y)`` for every class."""
-        per_class = np.column_stack(
-            [self._bound(X, self._one_hot(label, len(X))) for label in self.classes_]
-        )
-        return per_class + np.log(self.class_prior_)
-
-    def inverse_transform(self, X, y=None):
-        """Decoder means ``D(z, y)`` for codes ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes.
-        y : array-like of shape (n_samples,), a single label, or None
-            The classes to decode them as; None returns ``E[x | z] = sum_y
-            p(y) D(z, y)`` with the training class frequencies.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features_in)
-            Decoder means (probabilities for the Bernoulli likelihood).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(max_iter=3, random_state=0).fit(X / 16, y)
-        >>> cvae.inverse_transform(np.zeros((10, 2)), np.arange(10)).shape
-        (10, 64)
-        """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components_:
-            raise ValueError(
-                f"X has {Z.shape[1]} columns, but ConditionalVAE.inverse_transform "
-                f"expects codes of width n_components_={self.n_components_}."
-            )
-        if y is not None:
-            return self._codec_.decode(self._decode(Z, self._one_hot(y, len(Z))))
-        check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
-        means = sum(prior * self._decode(Z, self._one_hot(label, len(Z)))
-                    for prior, label in zip(self.class_prior_, self.classes_))
-        return self._codec_.decode(means.astype(Z.dtype, copy=False))
-
-    def _decode(self, Z, C):
-        return self._map_batches(self.module_.decode, Z, self._n_inputs(), Z.dtype, C=C)
-
-    def reconstruction_error(self, X, y=None, per_feature=False):
-        """Squared error of ``inverse_transform(transform(X, y), y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to reconstruct.
-        y : array-like of shape (n_samples,), a single label, or None
-            Their class labels; None averages over the classes with the
-            weights ``p(y | x)`` (once per class the work).
-        per_feature : bool, default=False
-            Return the error per feature instead of its sum.
-
-        Returns
-        -------
-        error : ndarray of shape (n_samples,) or (n_samples, n_features)
-            Squared errors, float64.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(max_iter=3, random_state=0).fit(X / 16, y)
-        >>> cvae.reconstruction_error(X[:3] / 16, y[:3]).shape
-        (3,)
-        """
-        check_is_fitted(self)
-        if self._codec_.table is not None:
-            return self._table_errors(X, y, per_feature)
-        X = self._validate_X(X)
-        module = self.module_
-        if y is not None:
-            labels = self._one_hot(y, len(X))
-
-            def squared(rows, condition):
-                return (module(rows, condition).reconstruction - rows).square()
-
-            if per_feature:
-                return self._map_batches(squared, X, self.n_features_in_, np.float64, C=labels)
-            return self._map_batches(
-                lambda rows, condition: squared(rows, condition).sum(dim=1), X, 1, np.float64,
-                C=labels,
-            ).ravel()
-        weights = self._class_posterior(X)
-        reconstruction = sum(
-            weights[:, [k]] * self._map_batches(
-                lambda rows, c: module(rows, c).reconstruction, X, self.n_features_in_,
-                np.float64, C=self._one_hot(label, len(X)))
-            for k, label in enumerate(self.classes_)
-        )
-        squared = (np.asarray(X, dtype=np.float64) - reconstruction) ** 2
-        return squared if per_feature else squared.sum(axis=1)
-
-    def _table_errors(self, X, y, per_feature):
-        """A table's per-column errors (see ``Table.column_errors``) given ``y`` or
-        averaged over the classes with the weights ``p(y | x)``."""
-        values, unseen = self._codec_.encode(self, X)
-        module, width = self.module_, self._n_inputs()
-
-        def means(labels):
-            return self._map_batches(lambda rows, c: module(rows, c).reconstruction, values,
-                                     width, np.float64, C=labels)
-
-        if y is not None:
-            reconstruction = means(self._one_hot(y, len(values)))
-        else:
-            weights = self._class_posterior(values)
-            reconstruction = sum(weights[:, [k]] * means(self._one_hot(label, len(values)))
-                                 for k, label in enumerate(self.classes_))
-        errors = self._codec_.table.column_errors(reconstruction, values, unseen)
-        return errors if per_feature else errors.sum(axis=1)
-
-    def score_samples(self, X, y=None):
-        """Importance-weighted bound on ``log p(x | y)``, or on ``log p(x)`` without ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,), a single label, or None
-            Their labels. None scores ``log p(x) = log sum_y p(y) p(x | y)``
-            with the training class frequencies ``class_prior_`` (one bound
-            per class, so ``n_classes`` times the work).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Log-likelihood bounds in nats, float64; the lower, the more
-            abnormal.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(likelihood="bernoulli", max_iter=5, random_state=0)
-        >>> cvae = cvae.fit(X / 16, y)
-        >>> given = cvae.score_samples(X[:3] / 16, y[:3])
-        >>> marginal = cvae.score_samples(X[:3] / 16)
-        >>> given.shape, marginal.shape
-        ((3,), (3,))
-        """
-        X, unseen = self._scored_rows(X)
-        if y is not None:
-            return self._bound(X, self._one_hot(y, len(X))) + unseen
-        return logsumexp(self._log_joint(X), axis=1) + unseen
-
-    def score(self, X, y=None):
-        """Mean of ``score_samples(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,) or None
-            Their labels, or None for the marginal likelihood.
-
-        Returns
-        -------
-        score : float
-            Average log-likelihood bound per row, in nats.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(max_iter=3, random_state=0).fit(X / 16, y)
-        >>> isinstance(cvae.score(X / 16, y), float)
-        True
-        """
-        return float(np.mean(self.score_samples(X, y)))
 
     def sample(self, n_samples=1, y=None, random_state=None, noise=False):
         """Draw rows: labels (given or from ``class_prior_``), ``z ~ N(0, I)``, the decoder.
@@ -421,7 +159,7 @@ class ConditionalVAE(VAE):
         rng = check_random_state(random_state)
         if y is None:
             y = self.classes_[rng.choice(len(self.classes_), n_samples, p=self.class_prior_)]
-        one_hot = self._one_hot(y, n_samples)
+        one_hot = self._condition.one_hot(self, y, n_samples)
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
         samples = self._draw(n_samples, generator, noise, torch.from_numpy(one_hot))
         return samples, self.classes_[np.argmax(one_hot, axis=1)]
@@ -454,86 +192,6 @@ class ConditionalVAE(VAE):
         (4, 64)
         """
         return self._interpolate(x_start, x_end, n_steps, y)
-
-    def fit(self, X, y=None):
-        """Train on rows ``X`` with their class labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels (any hashable, sortable values); required.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> ConditionalVAE(max_iter=3, random_state=0).fit(X / 16, y).classes_.tolist()
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-        """
-        return super().fit(X, y)
-
-    def partial_fit(self, X, y=None):
-        """One epoch over a chunk of rows ``X`` with labels ``y``.
-
-        The first call fixes the classes to those in its ``y``: give it rows
-        of every class. See :meth:`Autoencoder.partial_fit`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training data.
-        y : array-like of shape (n_samples,)
-            Its class labels; required.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> cvae = ConditionalVAE(random_state=0)
-        >>> cvae = cvae.partial_fit(X[:900] / 16, y[:900]).partial_fit(X[900:] / 16, y[900:])
-        >>> cvae.n_iter_
-        2
-        """
-        return super().partial_fit(X, y)
-
-    def fit_transform(self, X, y=None):
-        """``fit(X, y).transform(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels; required.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-            Codes of the training rows.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skae import ConditionalVAE
-        >>> X, y = load_digits(return_X_y=True)
-        >>> ConditionalVAE(max_iter=3, random_state=0).fit_transform(X / 16, y).shape
-        (1797, 2)
-        """
-        return self.fit(X, y).transform(X, y)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

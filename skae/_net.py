@@ -132,8 +132,8 @@ class EpochGuard(Callback):
     The copy is taken when the next epoch begins (the same weights), so that
     the last epoch of a call, which no later epoch can interrupt, costs none.
 
-    - A non-finite training or validation loss raises ``FloatingPointError``
-      (the estimator turns it into an error that names the likely causes).
+    - A non-finite training or validation loss raises a ``ValueError`` that
+      names the likely causes (the estimator then restores its previous state).
     - When training is interrupted inside an epoch (Ctrl-C), the module is
       rolled back to the weights of the last finished epoch and that partial
       epoch is dropped from the history. Interrupted before any epoch
@@ -160,8 +160,11 @@ class EpochGuard(Callback):
         for key in ("train_loss", "valid_loss"):
             value = row.get(key)
             if value is not None and not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the {key.replace('_', ' ')} became {value} at epoch {row['epoch']}"
+                raise ValueError(
+                    f"Training diverged: the {key.replace('_', ' ')} became {value} at "
+                    f"epoch {row['epoch']}. Scale the input (for example with "
+                    "StandardScaler) or lower learning_rate_init (now "
+                    f"{net.lr}). The estimator was left as it was before this call."
                 )
         self.finished_ = True
         self.in_epoch_ = False

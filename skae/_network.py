@@ -84,13 +84,13 @@ def widest_layer(estimator):
     widest = estimator.__dict__.get("_widest_layer_")
     if widest is None:
         widest = architecture(estimator, estimator._n_inputs()).widest_layer(
-            estimator._condition_width())
+            estimator._condition.width(estimator))
     return widest
 
 
 def code_width(estimator):
     """The width of the fitted encoder's output, found by encoding a probe row."""
-    device, width = estimator._trainer_.device, estimator._condition_width()
+    device, width = estimator._trainer_.device, estimator._condition.width(estimator)
     probe = torch.zeros(1, estimator._n_inputs(), device=device)
     condition = torch.zeros(1, width, device=device) if width else None
     with torch.no_grad():

@@ -30,7 +30,7 @@ from ._conditional import ConditionalVAE
 from ._density import ResidualCodeDensity
 from ._imputer import AutoencoderImputer
 from ._neighbours import _MIN_DISTANCE
-from ._outlier import N_NEIGHBORS, OutlierDetector
+from ._outlier import N_NEIGHBORS, OutlierDetector, manifold_density
 from ._vae import VAE
 
 __all__ = ["register_converters", "register_converters_on_import", "to_onnx"]
@@ -270,7 +270,7 @@ class _DetectorGraph(torch.nn.Module):
         self.offset = float(detector.offset_)
         self.neighbours = None
         if detector.novelty:
-            manifold = detector._manifold()
+            manifold = manifold_density(detector)
             self.means = [member._decoded_means for member in members]
             self.scales = [torch.as_tensor(s, dtype=torch.float64) for s in manifold.scales]
             self.neighbours = [_Neighbours(n) for n in manifold.neighbours]

@@ -12,7 +12,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, fit_atomically
 from ._neighbours import NEIGHBOUR_WEIGHT, ManifoldDensity
 from ._tabular import Table, is_table
 from ._vae import VAE
@@ -216,49 +216,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _default_estimator(self, n_features):
-        return Autoencoder(
-            n_components=min(8, max(1, n_features // 2)),
-            hidden_layer_sizes=(32,),
-            # Batches of 64 for 40 epochs tied with 32 for 30 on the development
-            # tasks (0.875 against 0.876) and fit 27% faster; a one-cycle
-            # schedule peaking at 5e-3 over 20 epochs tied again (0.876) in
-            # half the time (more epochs or a higher peak: better on clean
-            # rows, worse with anomalies among them).
-            batch_size=64,
-            max_iter=20,
-            learning_rate="onecycle",
-            learning_rate_init=5e-3,
-            trim=min(self.contamination, 0.49),
-            # Heavy-tailed residuals: chosen on the development tasks (0.876
-            # against 0.863 mean ROC-AUC with Gaussian residuals), where one
-            # rare feature value (a stray pixel) otherwise decides a row's score.
-            residual_likelihood="cauchy",
-        )
-
-    def _novelty_estimator(self, n_features, n_rows):
-        """The default member for trusted rows: one wider autoencoder on all of them."""
-        batches = max(1, -(-n_rows // 64))
-        return Autoencoder(
-            n_components=min(16, max(1, n_features // 2)),
-            hidden_layer_sizes=(256, 128),
-            batch_size=64,
-            max_iter=max(1, min(40, NOVELTY_STEPS // batches)),
-            learning_rate="onecycle",
-            learning_rate_init=5e-3,
-            residual_likelihood="cauchy",
-        )
-
     def _setting(self):
         """What differs between untrusted and trusted training rows (``novelty``)."""
         return _TRUSTED if self.novelty else _UNTRUSTED
 
-    def _n_rows(self, n_samples):
-        if self.max_samples == "auto":
-            return min(self._setting().max_rows, n_samples)
-        if isinstance(self.max_samples, Integral):
-            return min(int(self.max_samples), n_samples)
-        return max(1, int(round(self.max_samples * n_samples)))
+    def _default_member(self, n_features, n_rows):
+        """The member fitted when ``estimator=None`` (the studies override it)."""
+        return self._setting().default_member(self, n_features, n_rows)
 
     def fit(self, X, y=None):
         """Fit the members on subsamples of ``X`` and set the outlier threshold.
@@ -286,38 +250,15 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         (3, True)
         """
         self._validate_params()
-        if not isinstance(X, pd.DataFrame):
-            # The members validate the values and name any problem; here only
-            # what subsampling needs: an array (sparse input is refused).
-            X = check_array(X, accept_sparse=False, dtype=None, ensure_2d=False,
-                            allow_nd=True, ensure_all_finite=False, ensure_min_samples=0,
-                            ensure_min_features=0)
+        return fit_atomically(self, self._fit, X, y)
+
+    def _fit(self, X, y=None):
+        X, table = _rows_and_table(self, X)
         n_samples = X.shape[0] if X.ndim else 0
-        table = None
-        if (self.estimator is None or isinstance(self.estimator, BaseAutoencoder)) \
-                and is_table(X):
-            # Members see subsamples; the table is learned on all the rows: its
-            # problems (an all-missing column, thousands of categories) are
-            # judged there, and every member gets the same scales and levels.
-            table = Table.learn(X, getattr(self.estimator, "categorical_features",
-                                           "from_dtype"))
         _check_novelty(self, n_samples)
         rng = check_random_state(self.random_state)
-        n_rows = self._n_rows(n_samples)
-        n_features = X.shape[1] if X.ndim == 2 else 1
         setting = self._setting()
-        n_members = setting.n_members if self.n_estimators == "auto" else self.n_estimators
-        members, subsets = [], []
-        for _ in range(n_members):
-            member = (clone(self.estimator) if self.estimator is not None
-                      else setting.default_member(self, n_features, n_rows))
-            if "random_state" in member.get_params(deep=False):
-                member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            rows = None if n_rows >= n_samples else np.sort(
-                rng.choice(n_samples, n_rows, replace=False)
-            )
-            members.append(member)
-            subsets.append(rows)
+        members, subsets = _draw_members(self, setting, X, rng)
         fit_rows, calibration = setting.hold_out(subsets, n_samples, rng)
         # joblib's default backend, processes: in threads the members' training
         # loops hold the GIL between small torch calls (two threads fitted the
@@ -353,23 +294,6 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         if "estimators_" not in vars(self):
             raise AttributeError("estimator_ exists once the detector is fitted.")
         return self.estimators_[0]
-
-    def _manifold(self):
-        """The neighbour density of denoised points, from the fitted state."""
-        if getattr(self, "_neighbours", None) is None:
-            if "manifold_dimension_" not in vars(self):
-                raise ValueError(
-                    "This novelty=True detector was saved by an earlier skae, whose "
-                    "reference_codes_ were whitened codes; its score cannot be computed "
-                    "here. Fit it again with this version."
-                )
-            # A file saved before the weight was stored scored with weight 1,
-            # which its offset_ was set with.
-            self._neighbours = ManifoldDensity(self.estimators_, self.reference_codes_,
-                                               self.point_scale_, self.manifold_dimension_,
-                                               N_NEIGHBORS,
-                                               vars(self).get("neighbour_weight_", 1.0))
-        return self._neighbours
 
     def _mean_score(self, X):
         score = self._setting().member_score
@@ -557,7 +481,24 @@ class _Untrusted:
 
     @staticmethod
     def default_member(detector, n_features, n_rows):
-        return detector._default_estimator(n_features)
+        return Autoencoder(
+            n_components=min(8, max(1, n_features // 2)),
+            hidden_layer_sizes=(32,),
+            # Batches of 64 for 40 epochs tied with 32 for 30 on the development
+            # tasks (0.875 against 0.876) and fit 27% faster; a one-cycle
+            # schedule peaking at 5e-3 over 20 epochs tied again (0.876) in
+            # half the time (more epochs or a higher peak: better on clean
+            # rows, worse with anomalies among them).
+            batch_size=64,
+            max_iter=20,
+            learning_rate="onecycle",
+            learning_rate_init=5e-3,
+            trim=min(detector.contamination, 0.49),
+            # Heavy-tailed residuals: chosen on the development tasks (0.876
+            # against 0.863 mean ROC-AUC with Gaussian residuals), where one
+            # rare feature value (a stray pixel) otherwise decides a row's score.
+            residual_likelihood="cauchy",
+        )
 
     @staticmethod
     def hold_out(subsets, n_samples, rng):
@@ -585,7 +526,17 @@ class _Trusted:
 
     @staticmethod
     def default_member(detector, n_features, n_rows):
-        return detector._novelty_estimator(n_features, n_rows)
+        """The default member for trusted rows: one wider autoencoder on all of them."""
+        batches = max(1, -(-n_rows // 64))
+        return Autoencoder(
+            n_components=min(16, max(1, n_features // 2)),
+            hidden_layer_sizes=(256, 128),
+            batch_size=64,
+            max_iter=max(1, min(40, NOVELTY_STEPS // batches)),
+            learning_rate="onecycle",
+            learning_rate_init=5e-3,
+            residual_likelihood="cauchy",
+        )
 
     @staticmethod
     def hold_out(subsets, n_samples, rng):
@@ -608,18 +559,36 @@ class _Trusted:
         # neighbours other than itself: these scores (and offset_) are
         # those of new normal rows.
         return np.concatenate([
-            detector._manifold().score_samples(i, _safe_indexing(X, held), held_out=True)
+            manifold_density(detector).score_samples(i, _safe_indexing(X, held), held_out=True)
             for i, held in enumerate(calibration)])
 
     @staticmethod
     def member_score(detector, i, member, X):
-        return detector._manifold().score_samples(i, X)
+        return manifold_density(detector).score_samples(i, X)
 
 
 _UNTRUSTED, _TRUSTED = _Untrusted(), _Trusted()
 #: What a ``novelty=True`` fit adds, and a ``novelty=False`` one removes.
 _NOVELTY_ATTRIBUTES = ("reference_codes_", "point_scale_", "manifold_dimension_",
                        "neighbour_weight_")
+
+
+def manifold_density(detector):
+    """The neighbour density of denoised points, from the fitted state."""
+    if getattr(detector, "_neighbours", None) is None:
+        if "manifold_dimension_" not in vars(detector):
+            raise ValueError(
+                "This novelty=True detector was saved by an earlier skae, whose "
+                "reference_codes_ were whitened codes; its score cannot be computed "
+                "here. Fit it again with this version."
+            )
+        # A file saved before the weight was stored scored with weight 1,
+        # which its offset_ was set with.
+        detector._neighbours = ManifoldDensity(
+            detector.estimators_, detector.reference_codes_, detector.point_scale_,
+            detector.manifold_dimension_, N_NEIGHBORS,
+            vars(detector).get("neighbour_weight_", 1.0))
+    return detector._neighbours
 
 
 def _check_novelty(detector, n_samples):
@@ -639,6 +608,49 @@ def _check_novelty(detector, n_samples):
             f"novelty=True needs at least 2 training rows, got n_samples={n_samples}: "
             "one row to learn from and one to set the threshold."
         )
+
+
+def _rows_and_table(detector, X):
+    """``X`` as an array or DataFrame, and the table its members share (or None).
+
+    The members validate the values and name any problem; here only what
+    subsampling needs: an array (sparse input is refused). Members see
+    subsamples, so the table is learned on all the rows: its problems (an
+    all-missing column, thousands of categories) are judged there, and every
+    member gets the same scales and levels.
+    """
+    if not isinstance(X, pd.DataFrame):
+        X = check_array(X, accept_sparse=False, dtype=None, ensure_2d=False, allow_nd=True,
+                        ensure_all_finite=False, ensure_min_samples=0, ensure_min_features=0)
+    estimator = detector.estimator
+    if (estimator is None or isinstance(estimator, BaseAutoencoder)) and is_table(X):
+        return X, Table.learn(X, getattr(estimator, "categorical_features", "from_dtype"))
+    return X, None
+
+
+def _draw_members(detector, setting, X, rng):
+    """The unfitted members, each seeded, and the rows each is drawn (None: all)."""
+    n_samples = X.shape[0] if X.ndim else 0
+    if detector.max_samples == "auto":
+        n_rows = min(setting.max_rows, n_samples)
+    elif isinstance(detector.max_samples, Integral):
+        n_rows = min(int(detector.max_samples), n_samples)
+    else:
+        n_rows = max(1, int(round(detector.max_samples * n_samples)))
+    n_features = X.shape[1] if X.ndim == 2 else 1
+    n_members = setting.n_members if detector.n_estimators == "auto" else detector.n_estimators
+    members, subsets = [], []
+    for _ in range(n_members):
+        member = (clone(detector.estimator) if detector.estimator is not None
+                  else detector._default_member(n_features, n_rows))
+        if "random_state" in member.get_params(deep=False):
+            member.set_params(random_state=int(rng.randint(np.iinfo(np.int32).max)))
+        rows = None if n_rows >= n_samples else np.sort(
+            rng.choice(n_samples, n_rows, replace=False)
+        )
+        members.append(member)
+        subsets.append(rows)
+    return members, subsets
 
 
 def _fit_member(member, X, table):

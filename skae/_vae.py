@@ -152,7 +152,7 @@ class VAE(BaseAutoencoder):
 
     def _build_module(self, n_features):
         module = self._architecture(n_features).vae(
-            self.likelihood, self.decoder_std, n_classes=self._condition_width()
+            self.likelihood, self.decoder_std, n_classes=self._condition.width(self)
         )
         likelihood = self._codec_.likelihood()
         if likelihood is not None:  # a table's columns: their own likelihoods
@@ -180,7 +180,7 @@ class VAE(BaseAutoencoder):
         return X, unseen
 
     # -------------------------------------------------------------- inference
-    def score_samples(self, X):
+    def score_samples(self, X, y=None):
         """Importance-weighted lower bound on ``log p(x)`` of each row, in nats.
 
         ``log (1/k) sum_s p(x, z_s) / q(z_s | x)`` with ``k =
@@ -196,6 +196,12 @@ class VAE(BaseAutoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
             Data to score.
+        y : array-like of shape (n_samples,), a single label, or None
+            Ignored, except by :class:`ConditionalVAE`: the rows' labels, for
+            a bound on ``log p(x | y)``; None bounds ``log p(x) = log sum_y
+            p(y) p(x | y)`` with the training class frequencies
+            ``class_prior_`` (one bound per class, so ``n_classes`` times the
+            work).
 
         Returns
         -------
@@ -212,7 +218,7 @@ class VAE(BaseAutoencoder):
         (3,)
         """
         X, unseen = self._scored_rows(X)
-        return self._bound(X) + unseen
+        return self._condition.log_likelihood(self, X, y) + unseen
 
     def _bound(self, X, C=None):
         """The importance-weighted bound for rows ``X`` (given their condition ``C``)."""

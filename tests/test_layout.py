@@ -65,3 +65,37 @@ def test_no_private_side_channels_between_estimators():
     goes through ``_fit_table``), never by writing a private attribute on them."""
     for path in PACKAGE.glob("*.py"):
         assert "_given_table" not in path.read_text(), path.name
+
+
+#: The most lines a class may span, docstrings included, and the exceptions.
+MAX_CLASS_LINES = 450
+CLASS_LINES = {"ConditionalVAE": 250}
+
+
+def test_every_class_stays_small():
+    """The base and the estimators stay one job each (issue 29's shape)."""
+    too_long = {}
+    for path in PACKAGE.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > CLASS_LINES.get(node.name, MAX_CLASS_LINES):
+                    too_long[node.name] = lines
+    assert not too_long
+
+
+def test_the_base_does_not_ask_whether_it_holds_a_table():
+    assert (PACKAGE / "_base.py").read_text().count("_table_") <= 2
+
+
+def test_every_row_method_takes_y_second():
+    """As scikit-learn's do: the conditional model's labels go where every model's do."""
+    import inspect
+
+    import skae
+
+    for name in ("transform", "inverse_transform", "reconstruction_error", "score_samples",
+                 "score", "fit", "partial_fit", "fit_transform"):
+        for cls in (skae.Autoencoder, skae.VAE, skae.ConditionalVAE):
+            parameters = list(inspect.signature(getattr(cls, name)).parameters)
+            assert parameters[:3] == ["self", "X", "y"], (cls.__name__, name)

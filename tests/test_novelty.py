@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import skae
 from skae import VAE, Autoencoder, OutlierDetector
 from skae._neighbours import manifold_dimension
+from skae._outlier import manifold_density
 
 from .conftest import FAST
 
@@ -183,7 +184,7 @@ def test_a_detector_saved_before_the_neighbour_weight_keeps_its_own_scores():
     # Files written before neighbour_weight_ existed scored with weight 1, and
     # their offset_ was set by those scores: they load and score as before.
     detector, old, X_test = saved_without("neighbour_weight_")
-    manifold = detector._manifold()
+    manifold = manifold_density(detector)
     neighbour = manifold.neighbours[0].log_density(
         manifold_points(detector.estimators_[0], X_test[:5], detector.point_scale_[0]))
     unweighted = manifold.score_samples(0, X_test[:5]) - 2.0 * neighbour

@@ -525,7 +525,7 @@ def test_table_detection_study_splits_its_tables_and_switches_the_table_model_ba
     found = study.candidates(0)
     assert {"native (the default)", "one-hot + StandardScaler route", "kNN (k=5), route",
             "LocalOutlierFactor, route", "IsolationForest, route", "PCA, route"} <= set(found)
-    member = found["native, no Jacobian, Gaussian residuals"][0]()._default_estimator(4)
+    member = found["native, no Jacobian, Gaussian residuals"][0]()._default_member(4, 100)
     assert member.residual_likelihood == "gaussian"
 
     # A skewed count column is scored in its own units by default: the difference
