@@ -461,6 +461,23 @@ def test_grid_search_uses_score(estimator, tabular, with_y):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
+def test_row_methods_ignore_y_unless_the_model_is_conditional(estimator, tabular):
+    model = fitted(estimator, tabular)
+    if estimator.__sklearn_tags__().target_tags.required:
+        labels = fit_args(estimator, tabular)[1]
+        # Without labels a conditional model averages over its classes: not the same.
+        assert not np.allclose(model.transform(tabular), model.transform(tabular, labels))
+        return
+    y = np.arange(len(tabular)) % 3
+    codes = model.transform(tabular)
+    np.testing.assert_array_equal(model.transform(tabular, y), codes)
+    np.testing.assert_array_equal(model.inverse_transform(codes, y), model.inverse_transform(codes))
+    np.testing.assert_array_equal(model.reconstruction_error(tabular, y, per_feature=True),
+                                  model.reconstruction_error(tabular, per_feature=True))
+    np.testing.assert_array_equal(model.score_samples(tabular, y), model.score_samples(tabular))
+    assert model.score(tabular, y) == model.score(tabular)
+
+
 def test_clone_copies_parameters_not_fitted_state(estimator, tabular):
     model = fitted(estimator, tabular)
     copy = clone(model)

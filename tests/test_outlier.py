@@ -233,3 +233,23 @@ def test_the_default_members_are_trimmed_small_autoencoders_with_cauchy_residual
         detector.score_samples(X[:5]),
         np.mean([m.score_samples(X[:5]) for m in detector.estimators_], axis=0),
     )
+
+
+class _ScoresOnlySmallSets(PCA):
+    """A member that fits anything but refuses to score more than 100 rows."""
+
+    def score_samples(self, X):
+        if len(X) > 100:
+            raise RuntimeError("too many rows to score")
+        return super().score_samples(X)
+
+
+def test_a_fit_that_fails_after_the_members_are_trained_keeps_the_fitted_detector():
+    rng = np.random.default_rng(0)
+    detector = OutlierDetector(_ScoresOnlySmallSets(n_components=2), n_estimators=2,
+                               random_state=0).fit(rng.normal(size=(80, 4)))
+    members, offset = detector.estimators_, detector.offset_
+    with pytest.raises(RuntimeError, match="too many rows"):
+        detector.fit(rng.normal(size=(150, 4)))  # members fit; the threshold cannot be set
+    assert detector.estimators_ is members and detector.offset_ == offset
+    assert detector.estimators_[0].n_samples_ == 80
