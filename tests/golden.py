@@ -4,7 +4,9 @@
 and the code paths around them (warm start, ``partial_fit``, sampling, the
 outlier detector in both settings, a table with text and holes, the imputer)
 and returns what they output. ``tests/golden.json`` holds those outputs as
-recorded before the base was restructured, as text (each float's shortest
+recorded before the base was restructured (the conditional VAE's outputs given
+labels and the reconstruction errors were added when its methods moved to the
+base, with values checked equal to those before the move), as text (each float's shortest
 repr, which reads back to the same bits); ``test_golden.py`` compares.
 
 Usage (from the repository root)::
@@ -83,6 +85,13 @@ def compute():
         out["vae/sample_noise"] = np.asarray(vae.sample(5, random_state=1, noise=True))
         cvae = ConditionalVAE(max_iter=5, **fast).fit(X, np.arange(len(X)) % 2)
         out["cvae/sample"] = np.asarray(cvae.sample(4, y=[0, 1, 0, 1], random_state=0)[0])
+        labels = np.arange(len(X_new)) % 2
+        given = cvae.transform(X_new, labels)
+        out["cvae/transform_given"] = given
+        out["cvae/inverse_transform_given"] = cvae.inverse_transform(given, labels)
+        out["cvae/errors_given"] = cvae.reconstruction_error(X_new, labels, per_feature=True)
+        out["cvae/errors"] = cvae.reconstruction_error(X_new, per_feature=True)
+        out["cvae/score_samples_given"] = cvae.score_samples(X_new, labels)
         detector = OutlierDetector(n_estimators=3, random_state=0).fit(X)
         out["detector/score_samples"] = detector.score_samples(X_new)
         out["detector/offset"] = np.asarray([detector.offset_])
@@ -93,6 +102,7 @@ def compute():
         table_model = Autoencoder(max_iter=5, **fast).fit(frame)
         out["table/transform"] = table_model.transform(frame)
         out["table/score_samples"] = table_model.score_samples(frame)
+        out["table/errors"] = table_model.reconstruction_error(frame, per_feature=True)
         decoded = table_model.inverse_transform(table_model.transform(frame))
         out["table/inverse_numeric"] = decoded[["size", "weight", "count"]].to_numpy(float)
         out["table/inverse_colour"] = decoded["colour"].astype(str).to_numpy()
