@@ -323,3 +323,36 @@ def test_detector_members_share_the_table_of_all_rows():
     member = det.estimators_[0]
     quiet_fit(member, df.iloc[:100])
     assert member._codec_.table.n_rows == 100
+
+
+def traffic_like(n, seed):
+    """Connections: a protocol, skewed byte counts (zero for icmp), counts and a rate."""
+    rng = np.random.default_rng(seed)
+    protocol = rng.choice(["tcp", "udp", "icmp"], n, p=[0.7, 0.25, 0.05])
+    src_bytes = np.round(np.exp(rng.normal(6, 1.0, n))) * (protocol != "icmp")
+    return pd.DataFrame({
+        "protocol": protocol,
+        "duration": np.round(rng.exponential(2.0, n)),
+        "src_bytes": src_bytes,
+        "dst_bytes": np.round(src_bytes * np.exp(rng.normal(1, 0.3, n))),
+        "count": rng.poisson(5, n).astype(float),
+        "error_rate": rng.beta(1, 20, n),
+    })
+
+
+def test_an_oversized_transfer_ranks_first_natively_as_through_the_route():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = traffic_like(600, seed=0)
+    odd = frame.iloc[[0]].copy()
+    odd[["protocol", "src_bytes", "dst_bytes"]] = ["tcp", 5e7, 10.0]  # a huge upload
+    test = pd.concat([frame.iloc[1:200], odd], ignore_index=True)
+    route = make_pipeline(
+        ColumnTransformer([("text", OneHotEncoder(handle_unknown="ignore"), ["protocol"])],
+                          remainder=StandardScaler()),
+        OutlierDetector(n_estimators=3, random_state=0))
+    for model in (OutlierDetector(n_estimators=3, random_state=0), route):
+        scores = model.fit(frame).score_samples(test)
+        assert np.argmin(scores) == len(test) - 1, type(model).__name__
