@@ -260,16 +260,23 @@ def test_conditional_vae_on_a_table():
     assert list(model.inverse_transform(model.transform(df, y), y).columns) == list(df.columns)
 
 
-def test_imputation_beats_the_mean_on_a_planted_task():
+def test_imputation_beats_the_mean_and_knn_on_a_planted_task():
+    from sklearn.impute import KNNImputer
+
     rng = np.random.default_rng(0)
     X = np.tanh(rng.normal(size=(600, 3)) @ rng.normal(size=(3, 8)))
     holes = rng.random(X.shape) < 0.2
     X_missing = np.where(holes, np.nan, X)
     filled = AutoencoderImputer(random_state=0).fit_transform(X_missing)
-    mean_filled = SimpleImputer().fit_transform(X_missing)
-    rmse = np.sqrt(np.mean((filled[holes] - X[holes]) ** 2))
-    baseline = np.sqrt(np.mean((mean_filled[holes] - X[holes]) ** 2))
-    assert rmse < 0.6 * baseline, (rmse, baseline)
+
+    def rmse(values):
+        return np.sqrt(np.mean((values[holes] - X[holes]) ** 2))
+
+    mean, knn = (rmse(imputer.fit_transform(X_missing)) for imputer in (SimpleImputer(),
+                                                                          KNNImputer()))
+    assert rmse(filled) < 0.6 * mean, (rmse(filled), mean)
+    # 0.92x KNNImputer's here; 0.84-0.92x over data seeds 0-2.
+    assert rmse(filled) < 0.97 * knn, (rmse(filled), knn)
     np.testing.assert_array_equal(filled[~holes], X[~holes])
 
 
