@@ -541,3 +541,22 @@ def test_table_detection_study_splits_its_tables_and_switches_the_table_model_ba
         unit_free = model.score_samples(table[:5])
     assert TableDensity.__init__ is init and skae._tabular.LOG_SKEWED == log_skewed
     np.testing.assert_allclose(unit_free - default, np.log1p(table["bytes"][:5]), rtol=1e-6)
+
+
+def test_the_novelty_candidate_check_scores_a_far_cluster_and_writes_its_table(tmp_path,
+                                                                                monkeypatch):
+    from scipy.io import savemat
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    rng = np.random.default_rng(0)
+    (tmp_path / "odds").mkdir()
+    X = np.vstack([rng.normal(size=(120, 4)), rng.normal(size=(12, 4)) + 6])
+    savemat(tmp_path / "odds" / "tiny.mat", {"X": X, "y": np.r_[np.zeros(120), np.ones(12)][:, None]})
+    output = tmp_path / "candidate.json"
+    load(ROOT / "benchmarks" / "check_novelty_candidate.py").main(
+        ["--data-dir", str(tmp_path), "--seeds", "0", "--output", str(output)])
+    runs = json.loads(output.read_text())["runs"]
+    assert {r["detector"] for r in runs} == {"skae, novelty=True", "kNN (k=5)",
+                                             "candidate: row to nearest denoised point"}
+    assert all(r["roc_auc"] > 0.95 for r in runs)
+    assert output.with_suffix(".md").read_text().count("| tiny |") == 1
