@@ -34,7 +34,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _parallel
-from ._codec import check_finite, codec_for
+from ._codec import codec_for
 from ._condition import NoCondition
 from ._density import RESIDUAL_LIKELIHOODS
 from ._losses import ReconstructionLoss
@@ -461,7 +461,6 @@ class BaseAutoencoder(
                 f"inverse_transform expects codes of width n_components_="
                 f"{self.n_components_}."
             )
-        check_finite(torch.from_numpy(np.asarray(Z, dtype=np.float32)), Z)
         dtype = self._out_dtype(Z)
         decoded = self._condition.over(
             self, lambda C: self._map_batches(self.module_.decode, Z, self._n_inputs(), dtype,
