@@ -1,28 +1,27 @@
-"""A nearest-neighbour density on the learned manifold: the code term of a detector
-trained on trusted rows.
+"""The score of a detector trained on trusted rows: the distance from a row to the
+nearest denoised training point.
 
-A deterministic autoencoder's ``score_samples`` is the log-density of a row's
-residual plus that of its whitened code under a standard normal
-(:class:`~skae._density.ResidualCodeDensity`). A single Gaussian is a poor
-model of codes that form clusters or curved bands: a row between two clusters
-gets a code near the Gaussian's centre and a high score. When the training
-rows are trusted, their *denoised points* (the decoder's means ``D(E(x))``,
-each column divided by its spread over the training rows) are a sample of
-the normal rows' manifold, and the k-nearest-neighbour estimate
+When the training rows are trusted, their *denoised points* (the decoder's
+means ``D(E(x))``, each column divided by its spread over the training rows)
+are a sample of the normal rows' manifold, cleaned of the noise that the
+autoencoder does not reproduce. A new row is scored by its distance ``d`` to
+the nearest of them, in the same units:
 
-    log p = log k - log n - log V_m - m * log d_k
+    score = -log d
 
-(``d_k`` the distance from a row's denoised point to the k-th nearest
-training point, ``V_m`` the volume of the unit ball in ``m`` dimensions,
-``n`` the number of training points) follows its shape. ``m`` is the
-manifold's dimension, estimated from the training points (Levina and
-Bickel's maximum-likelihood estimate, averaged as MacKay and Ghahramani
-propose), between 1 and the code width: the points fill fewer dimensions
-than the code has, and the code width as exponent would let the noisy
-distance term outweigh the residual. Distances are measured between
-denoised points, in the units of the input's columns, not between codes,
-whose scale and orientation the network chooses freely. Numpy, torch and
-scikit-learn only.
+(plus, for a table, the log-probability of categories never seen in
+training). A row off the manifold is far from every point by its residual; a
+row on the manifold but between or beyond the training rows is far along it;
+both count in the units of the columns, with no weight to choose between the
+two. ``-m log d`` is, up to a constant, the nearest-neighbour log-density of
+points on an ``m``-dimensional manifold, so the score ranks rows as that
+density does; it is not itself a log-likelihood. The search runs against the
+denoised points, not the raw training rows: those are the learned part.
+Numpy, torch and scikit-learn only.
+
+Detectors saved by skae 0.1.0 before this score scored a row by its residual
+log-density plus a nearest-neighbour density of its own denoised point
+(:class:`ManifoldDensity`, kept so that they load and score as they did).
 """
 
 import math
@@ -33,7 +32,8 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import _safe_indexing
 
-__all__ = ["NEIGHBOUR_WEIGHT", "ManifoldDensity", "ManifoldNeighbours", "manifold_dimension"]
+__all__ = ["ManifoldDensity", "ManifoldNeighbours", "NearestDenoisedPoint",
+           "manifold_dimension"]
 
 #: Distances below this (duplicate points) count as this, so a density stays finite.
 _MIN_DISTANCE = 1e-6
@@ -41,13 +41,6 @@ _MIN_DISTANCE = 1e-6
 _DIMENSION_NEIGHBORS = 10
 #: Training points whose neighbourhoods estimate the dimension (evenly spaced).
 _DIMENSION_QUERIES = 1_000
-#: How many times the neighbour term counts against the residual's. The residual
-#: log-density of a normal row varies by about sqrt(d / 2) nats over d columns
-#: (its chi-square spread), which swamps the neighbour term of a row that is
-#: extreme along the manifold but ordinary off it. Chosen on the development
-#: tasks (benchmarks/dev_novelty.py): 1, 1.5, 2, 2.5, 3 and 4 gave mean ROC-AUC
-#: 0.939, 0.943, 0.945, 0.946, 0.947 and 0.946 over 16 tasks and six seeds.
-NEIGHBOUR_WEIGHT = 3.0
 
 
 def residual_scores(member, X):
@@ -84,6 +77,51 @@ def point_scale(values):
         warnings.simplefilter("ignore", RuntimeWarning)  # a column with no observed value
         spread = np.nanstd(values, axis=0)
     return np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
+
+
+class NearestDenoisedPoint:
+    """The score of a ``novelty=True`` detector, for each of its members.
+
+    Built from the fitted state the detector stores (each member's codes of
+    its training rows, and each encoded column's spread over them), so that a
+    fitted, pickled or loaded detector scores alike.
+    """
+
+    def __init__(self, members, codes, scales):
+        self.members, self.scales = members, scales
+        self.references = [denoised_points(member, member_codes, scale)
+                           for member, member_codes, scale in zip(members, codes, scales)]
+        # Two neighbours: a training row scored for the threshold skips its own point.
+        self._indexes = [NearestNeighbors(n_neighbors=min(2, len(points))).fit(points)
+                         for points in self.references]
+
+    @staticmethod
+    def fit(members, X, rows):
+        """``(codes, scales)``: one array each, stacked over the members, from each
+        member's training rows ``X[rows[i]]``."""
+        codes, scales = [], []
+        for member, own in zip(members, rows):
+            values, _ = member._scored_rows(_safe_indexing(X, own))
+            codes.append(member._map_batches(member.module_.encode, values,
+                                             member.n_components_, np.float64))
+            scales.append(point_scale(values))
+        return np.stack(codes), np.stack(scales)
+
+    def score_samples(self, i, X, rows=None):
+        """Member ``i``'s score of ``X``: minus the log of each row's distance to the
+        nearest training denoised point, plus the log-probability of unseen
+        categories. ``rows``: the positions of ``X``'s rows among the member's
+        training rows, whose own points are then skipped (held-out scores)."""
+        member = self.members[i]
+        values, unseen = member._scored_rows(X)
+        # The forward pass checks the rows as every score does; a table's
+        # holes are filled where the row's own denoised point puts them.
+        values = np.where(np.isnan(values), member._means(values), values)
+        distances, nearest = self._indexes[i].kneighbors(values / self.scales[i])
+        distance = distances[:, 0]
+        if rows is not None:
+            distance = np.where(nearest[:, 0] == rows, distances[:, -1], distance)
+        return unseen - np.log(np.maximum(distance, _MIN_DISTANCE))
 
 
 def manifold_dimension(points, limit):
@@ -138,7 +176,9 @@ class ManifoldNeighbours:
 
 
 class ManifoldDensity:
-    """The code term of a ``novelty=True`` detector, for each of its members.
+    """The score of a ``novelty=True`` detector saved by skae 0.1.0 before
+    :class:`NearestDenoisedPoint`: its residual log-density plus ``weight``
+    times the neighbour log-density of its own denoised point.
 
     Built from the fitted state the detector stores (each member's codes of
     its training rows, the columns' spreads, the manifold's dimension and the
@@ -151,20 +191,6 @@ class ManifoldDensity:
         self.neighbours = [
             ManifoldNeighbours(denoised_points(member, member_codes, scale), n_neighbors, m)
             for member, member_codes, scale, m in zip(members, codes, scales, dimensions)]
-
-    @staticmethod
-    def fit(members, X, rows):
-        """``(reference_codes, point_scale, manifold_dimension)``: one array each,
-        stacked over the members, from each member's training rows ``X[rows[i]]``."""
-        codes, scales, dimensions = [], [], []
-        for member, own in zip(members, rows):
-            _, member_codes, values = residual_scores(member, _safe_indexing(X, own))
-            scale = point_scale(values)
-            codes.append(member_codes)
-            scales.append(scale)
-            dimensions.append(manifold_dimension(denoised_points(member, member_codes, scale),
-                                                 member.n_components_))
-        return np.stack(codes), np.stack(scales), np.array(dimensions)
 
     def score_samples(self, i, X, held_out=False):
         """Member ``i``'s score of ``X``: its residual's log-density, plus

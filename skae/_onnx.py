@@ -16,7 +16,6 @@ import importlib
 import importlib.abc
 import importlib.util
 import io
-import math
 import sys
 import warnings
 
@@ -29,8 +28,8 @@ from ._base import BaseAutoencoder
 from ._conditional import ConditionalVAE
 from ._density import ResidualCodeDensity
 from ._imputer import AutoencoderImputer
-from ._neighbours import _MIN_DISTANCE
-from ._outlier import N_NEIGHBORS, OutlierDetector, manifold_density
+from ._neighbours import _MIN_DISTANCE, NearestDenoisedPoint
+from ._outlier import OutlierDetector, manifold_density
 from ._vae import VAE
 
 __all__ = ["register_converters", "register_converters_on_import", "to_onnx"]
@@ -268,26 +267,27 @@ class _DetectorGraph(torch.nn.Module):
         self.modules_ = torch.nn.ModuleList(_module(member) for member in members)
         self.densities = [_density(member) for member in members]
         self.offset = float(detector.offset_)
-        self.neighbours = None
+        self.nearest = None
         if detector.novelty:
-            manifold = manifold_density(detector)
-            self.means = [member._decoded_means for member in members]
-            self.scales = [torch.as_tensor(s, dtype=torch.float64) for s in manifold.scales]
-            self.neighbours = [_Neighbours(n) for n in manifold.neighbours]
-            self.weight = manifold.weight
+            score = manifold_density(detector)
+            if not isinstance(score, NearestDenoisedPoint):
+                raise ValueError(
+                    "This novelty=True detector was saved by skae 0.1.0, whose score is "
+                    "not exported. It still scores in skae as it did; fit it again with "
+                    "this version to export it."
+                )
+            self.nearest = [_NearestPoint(points, scale)
+                            for points, scale in zip(score.references, score.scales)]
 
     def forward(self, x):
         x32 = x.float()
         total = 0.0
         for i, (module, density) in enumerate(zip(self.modules_, self.densities)):
-            out = module(x32)
-            score = density(out.reconstruction, x32, out.code)
-            if self.neighbours is not None:
-                # As ManifoldDensity: the residual term, plus the neighbour
-                # density of the denoised point in place of the code term.
-                points = self.means[i](module.decode(out.code)).double() / self.scales[i]
-                score = (score - density.code_term(out.code)
-                         + self.weight * self.neighbours[i](points))
+            if self.nearest is not None:
+                score = self.nearest[i](x.double())
+            else:
+                out = module(x32)
+                score = density(out.reconstruction, x32, out.code)
             total = total + score
         decision = total / len(self.modules_) - self.offset
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
@@ -342,24 +342,22 @@ class _ImputerGraph(torch.nn.Module):
         return current.to(x.dtype)
 
 
-class _Neighbours:
-    """``ManifoldNeighbours.log_density`` in torch: the k-th smallest Euclidean
-    distance to the reference points, by brute force in float64."""
+class _NearestPoint:
+    """``NearestDenoisedPoint.score_samples`` of an array in torch: minus the log
+    of the smallest Euclidean distance to the denoised points, by brute force in
+    float64."""
 
-    def __init__(self, neighbours):
-        self.reference = torch.as_tensor(neighbours.reference, dtype=torch.float64)
-        self.square = self.reference.square().sum(dim=1)
-        self.k = neighbours.n_neighbors
-        n = len(neighbours.reference)
-        self.dimension = neighbours.dimension
-        self.constant = math.log(self.k) - math.log(n) - neighbours.log_ball
+    def __init__(self, points, scale):
+        self.points = torch.as_tensor(points, dtype=torch.float64)
+        self.square = self.points.square().sum(dim=1)
+        self.scale = torch.as_tensor(scale, dtype=torch.float64)
 
-    def __call__(self, points):
-        squared = (points.square().sum(dim=1, keepdim=True) - 2.0 * points @ self.reference.T
+    def __call__(self, x):
+        rows = x / self.scale
+        squared = (rows.square().sum(dim=1, keepdim=True) - 2.0 * rows @ self.points.T
                    + self.square)
-        kth = torch.topk(squared, self.k, dim=1, largest=False).values[:, -1]
-        distance = torch.sqrt(torch.clamp(kth, min=0.0)).clamp(min=_MIN_DISTANCE)
-        return self.constant - self.dimension * torch.log(distance)
+        nearest = torch.min(squared, dim=1).values
+        return -torch.log(torch.sqrt(torch.clamp(nearest, min=0.0)).clamp(min=_MIN_DISTANCE))
 
 
 def _export(graph, X, opset, output_names):

@@ -13,13 +13,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
 from ._base import BaseAutoencoder, fit_atomically
-from ._neighbours import NEIGHBOUR_WEIGHT, ManifoldDensity
+from ._neighbours import ManifoldDensity, NearestDenoisedPoint
 from ._tabular import Table, is_table
 from ._vae import VAE
 
 __all__ = ["OutlierDetector"]
 
-#: Neighbours behind the manifold density of ``novelty=True``.
+#: Neighbours behind the score of ``novelty=True`` detectors saved by skae 0.1.0
+#: before the nearest denoised point (``ManifoldDensity``).
 N_NEIGHBORS = 5
 #: Training rows a ``novelty=True`` member learns from and keeps codes of.
 NOVELTY_ROWS = 10_000
@@ -50,15 +51,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     When the training rows are trusted to be normal (novelty detection: last
     month's accepted transactions, a machine's healthy runs), pass
     ``novelty=True``. The detector then fits one wider autoencoder on all the
-    rows and replaces the Gaussian prior of its codes by a nearest-neighbour
-    density on the learned manifold: a row scores
-    ``log p(residual) + log k - log n - log V_m - m * log d_k``, with ``d_k``
-    the distance from its denoised point (the decoder's mean, each column
-    divided by its spread over the training rows) to the ``k = 5``-th
-    nearest training row's, ``m`` the dimension those points fill (estimated
-    from them, at most the code width) and ``V_m`` the unit ball's volume.
-    A row whose denoised point falls between clusters of normal rows, or far
-    along the manifold, scores low even when it is reconstructed well.
+    rows, whose reconstructions (the decoder's means) are their *denoised
+    points*: the normal rows' manifold, cleaned of what the network does not
+    reproduce. A new row scores ``-log d``, ``d`` its distance to the nearest
+    denoised point (each column in units of its spread over the training
+    rows). A row off the manifold is far by its residual; a row between
+    clusters of normal rows, or beyond them along the manifold, is far even
+    when it is reconstructed well.
 
     Parameters
     ----------
@@ -92,10 +91,14 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     novelty : bool, default=False
         Whether the training rows are trusted to hold no anomalies. False
         (outlier detection): robust members on subsamples, as above. True
-        (novelty detection): one model on all rows (at most 10,000); a row's
-        score is its residual log-density plus three times the
-        nearest-neighbour log-density of its denoised point; 20% of those
-        rows are held out of its training to set ``offset_``. ``fit_predict`` is then not
+        (novelty detection): one model on all rows (at most 10,000), which
+        denoises them; a row's score is ``-log d``, ``d`` its distance to the
+        nearest of those denoised points (each column in units of its
+        spread over the training rows; for a table, plus the log-probability
+        of categories not seen in training). It ranks rows as a
+        nearest-neighbour density on the learned manifold does, but is not
+        a log-likelihood. 20% of the rows are held out of the network's
+        training to set ``offset_``. ``fit_predict`` is then not
         available (as with ``LocalOutlierFactor(novelty=True)``): use
         ``fit(X_train).predict(X_new)``. On the ODDS benchmark each choice
         is the better one in its own setting (see the user guide).
@@ -136,20 +139,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     offset_ : float
         The ``contamination`` quantile of the training scores (with
         ``novelty=True``, of the held-out training rows' scores).
-    reference_codes_ : ndarray of shape (n_members, n_rows, n_components)
-        With ``novelty=True`` only: each member's codes of its training rows,
-        whose denoised points are the neighbours that score new rows (bounded
-        memory: at most ``max_samples`` rows per member).
+    denoised_codes_ : ndarray of shape (n_members, n_rows, n_components)
+        With ``novelty=True`` only: each member's codes of its training rows;
+        decoded, they are the denoised points a new row is measured against
+        (bounded memory: at most ``max_samples`` rows per member).
     point_scale_ : ndarray of shape (n_members, n_inputs)
         With ``novelty=True`` only: the spread of each encoded column over
-        the training rows, which divides the denoised points.
-    manifold_dimension_ : ndarray of shape (n_members,)
-        With ``novelty=True`` only: ``m``, the dimension the training rows'
-        denoised points fill (Levina and Bickel's estimate from their 10
-        nearest neighbours, between 1 and the code width).
-    neighbour_weight_ : float
-        With ``novelty=True`` only: how many times the neighbour term counts
-        against the residual's in each member's score (3).
+        the training rows, the unit of that column in the distances.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -179,9 +175,6 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     >>> trusted.predict(np.full((1, 8), 20.0))
     array([-1])
     """
-
-    #: The weight of the neighbour term that fit stores in ``neighbour_weight_``.
-    _neighbour_weight = NEIGHBOUR_WEIGHT
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "score_samples"]), None],
@@ -518,9 +511,9 @@ class _Untrusted:
 
 
 class _Trusted:
-    """``novelty=True``: one member on all rows (at most ``NOVELTY_ROWS``), whose
-    Gaussian code density is swapped for the weighted neighbour density of the
-    rows' denoised points; ``offset_`` from rows held out of its training."""
+    """``novelty=True``: one member on all rows (at most ``NOVELTY_ROWS``); a row
+    scores by its distance to the nearest of their denoised points; ``offset_``
+    from rows held out of its training."""
 
     n_members, max_rows = 1, NOVELTY_ROWS
 
@@ -552,15 +545,17 @@ class _Trusted:
     def fitted(detector, X, subsets, calibration):
         n_samples = X.shape[0]
         own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
-        detector.neighbour_weight_ = detector._neighbour_weight
-        (detector.reference_codes_, detector.point_scale_,
-         detector.manifold_dimension_) = ManifoldDensity.fit(detector.estimators_, X, own)
-        # Calibration rows were not trained on, and each is scored by its
-        # neighbours other than itself: these scores (and offset_) are
-        # those of new normal rows.
+        for name in _NOVELTY_ATTRIBUTES:
+            detector.__dict__.pop(name, None)
+        detector.denoised_codes_, detector.point_scale_ = NearestDenoisedPoint.fit(
+            detector.estimators_, X, own)
+        # Calibration rows were not trained on, and each is measured against
+        # the denoised points other than its own (``own`` is sorted): these
+        # scores (and offset_) are those of new normal rows.
         return np.concatenate([
-            manifold_density(detector).score_samples(i, _safe_indexing(X, held), held_out=True)
-            for i, held in enumerate(calibration)])
+            manifold_density(detector).score_samples(
+                i, _safe_indexing(X, held), rows=np.searchsorted(rows, held))
+            for i, (rows, held) in enumerate(zip(own, calibration))])
 
     @staticmethod
     def member_score(detector, i, member, X):
@@ -569,13 +564,19 @@ class _Trusted:
 
 _UNTRUSTED, _TRUSTED = _Untrusted(), _Trusted()
 #: What a ``novelty=True`` fit adds, and a ``novelty=False`` one removes.
-_NOVELTY_ATTRIBUTES = ("reference_codes_", "point_scale_", "manifold_dimension_",
-                       "neighbour_weight_")
+_NOVELTY_ATTRIBUTES = ("denoised_codes_", "point_scale_",
+                       # and those of files saved by skae 0.1.0 (ManifoldDensity)
+                       "reference_codes_", "manifold_dimension_", "neighbour_weight_")
 
 
 def manifold_density(detector):
-    """The neighbour density of denoised points, from the fitted state."""
-    if getattr(detector, "_neighbours", None) is None:
+    """The score of a ``novelty=True`` detector's members, from its fitted state."""
+    if getattr(detector, "_neighbours", None) is not None:
+        return detector._neighbours
+    if "denoised_codes_" in vars(detector):
+        detector._neighbours = NearestDenoisedPoint(
+            detector.estimators_, detector.denoised_codes_, detector.point_scale_)
+    else:  # a file saved by skae 0.1.0 scores as it did, with its own offset_
         if "manifold_dimension_" not in vars(detector):
             raise ValueError(
                 "This novelty=True detector was saved by an earlier skae, whose "
@@ -597,9 +598,9 @@ def _check_novelty(detector, n_samples):
     if detector.novelty and estimator is not None and (
             not isinstance(estimator, BaseAutoencoder) or isinstance(estimator, VAE)):
         raise ValueError(
-            "novelty=True replaces the Gaussian code prior of a deterministic "
-            "autoencoder (Autoencoder, DenoisingAutoencoder, SparseAutoencoder, "
-            f"ContractiveAutoencoder) by a nearest-neighbour density; got "
+            "novelty=True scores rows by their distance to the denoised points of a "
+            "deterministic autoencoder (Autoencoder, DenoisingAutoencoder, "
+            f"SparseAutoencoder, ContractiveAutoencoder); got "
             f"{type(estimator).__name__}. Pass one of those, or None, or use "
             "novelty=False."
         )

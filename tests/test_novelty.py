@@ -1,4 +1,4 @@
-"""OutlierDetector(novelty=True): trusted training rows, a nearest-neighbour density of\ndenoised points."""
+"""OutlierDetector(novelty=True): trusted training rows, scored by the distance to the\nnearest denoised training point."""
 
 import pickle
 
@@ -11,26 +11,20 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skae
 from skae import VAE, Autoencoder, OutlierDetector
 from skae._neighbours import manifold_dimension
-from skae._outlier import manifold_density
+from skae._outlier import _TRUSTED, _draw_members
 
 from .conftest import FAST
 
-EXPECTED_FAILED_CHECKS = {
-    "check_methods_subset_invariance": (
-        "float32 network: a row scored alone or in a batch agrees to ~1e-5 relative "
-        "(BLAS kernels differ with the row count), not to the check's 1e-7"
-    ),
-}
-
-
 @parametrize_with_checks(
+    # No expected failure: a row's score is a distance in float64, the same
+    # whether it is scored alone or in a batch.
     [OutlierDetector(Autoencoder(n_components=1, **FAST), novelty=True)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -111,7 +105,7 @@ def test_it_is_reproducible_and_survives_pickle_and_save(tmp_path):
     first = OutlierDetector(**make).fit(X_train)
     again = OutlierDetector(**make).fit(X_train)
     np.testing.assert_array_equal(first.score_samples(X_test), again.score_samples(X_test))
-    assert first.reference_codes_.shape == (1, 300, 4)
+    assert first.denoised_codes_.shape == (1, 300, 4)
     copy = pickle.loads(pickle.dumps(first))
     np.testing.assert_array_equal(copy.score_samples(X_test), first.score_samples(X_test))
     skae.save(first, tmp_path / "detector.skae")
@@ -121,41 +115,49 @@ def test_it_is_reproducible_and_survives_pickle_and_save(tmp_path):
     assert loaded.offset_ == first.offset_
 
 
-def test_the_score_is_the_residual_density_plus_a_neighbour_density_of_denoised_points():
+def test_the_score_is_minus_the_log_distance_to_the_nearest_denoised_point():
     X_train, X_test, _ = digits_without_zeros()
     detector = OutlierDetector(Autoencoder(n_components=3, **FAST), novelty=True,
                                random_state=0).fit(X_train[:200])
     member = detector.estimators_[0]
-    codes = member.transform(X_test[:20]).astype(np.float64)
-    L = np.linalg.cholesky(member.code_covariance_)
-    w = np.linalg.solve(L, (codes - member.code_mean_).T).T
-    # Denoised points: reconstructions, each column divided by its training spread.
+    # Denoised points: the training rows' reconstructions, each column divided
+    # by its spread over the training rows, as is the row measured against them.
     spread = X_train[:200].std(axis=0)
     spread[spread == 0] = 1.0
     np.testing.assert_allclose(detector.point_scale_[0], spread, rtol=1e-6)
-    points = member.inverse_transform(codes) / spread
-    reference = member.inverse_transform(detector.reference_codes_[0]) / spread
-    d5 = np.sort(np.linalg.norm(points[:, None] - reference[None], axis=2), axis=1)[:, 4]
-    m = detector.manifold_dimension_[0]
-    assert 1.0 <= m <= 3.0
-    # log k - log n - log(volume of the unit m-ball) - m log d5
-    log_ball = m / 2 * np.log(np.pi) - gammaln(m / 2 + 1)
-    neighbour = np.log(5) - np.log(200) - log_ball - m * np.log(d5)
-    gaussian = -0.5 * ((w ** 2).sum(1) + 3 * np.log(2 * np.pi))
-    assert detector.neighbour_weight_ == 3.0
-    expected = member.score_samples(X_test[:20]) - gaussian + 3.0 * neighbour
-    np.testing.assert_allclose(detector.score_samples(X_test[:20]), expected, rtol=1e-5)
+    np.testing.assert_allclose(detector.denoised_codes_[0], member.transform(X_train[:200]),
+                               rtol=1e-5, atol=1e-6)
+    points = member.inverse_transform(detector.denoised_codes_[0]) / spread
+    nearest = np.linalg.norm(X_test[:20, None] / spread - points[None], axis=2).min(axis=1)
+    np.testing.assert_allclose(detector.score_samples(X_test[:20]), -np.log(nearest),
+                               rtol=1e-5)
 
 
-def manifold_points(member, X, scale):
-    from skae._neighbours import denoised_points
-
-    return denoised_points(member, member.transform(X).astype(np.float64), scale)
+def test_the_threshold_comes_from_held_out_rows_each_measured_without_its_own_point():
+    X_train, _, _ = digits_without_zeros()
+    X_train = X_train[:200]
+    detector = OutlierDetector(Autoencoder(n_components=3, **FAST), novelty=True,
+                               contamination=0.1, random_state=0).fit(X_train)
+    member = detector.estimators_[0]
+    points = member.inverse_transform(detector.denoised_codes_[0]) / detector.point_scale_[0]
+    distances = np.linalg.norm(X_train[:, None] / detector.point_scale_[0] - points[None],
+                               axis=2)
+    np.fill_diagonal(distances, np.inf)  # each row's own point is skipped
+    held_out = -np.log(distances.min(axis=1))
+    # The rows held out of the network's training (20%, drawn as fit draws
+    # them) set offset_: the 10% quantile of their scores.
+    rng = check_random_state(0)
+    _, subsets = _draw_members(detector, _TRUSTED, X_train, rng)
+    _, (calibration,) = _TRUSTED.hold_out(subsets, len(X_train), rng)
+    assert len(calibration) == 40
+    np.testing.assert_allclose(detector.offset_, np.percentile(held_out[calibration], 10.0),
+                               rtol=1e-6)
 
 
 @pytest.mark.parametrize("dimension", [1, 2, 3])
 def test_the_manifold_dimension_is_that_of_the_points(dimension):
-    # Points filling a `dimension`-cube, rotated into 12 columns.
+    # Points filling a `dimension`-cube, rotated into 12 columns (the score of
+    # detectors saved by skae 0.1.0 uses this estimate).
     rng = np.random.default_rng(dimension)
     rotation = np.linalg.qr(rng.normal(size=(12, 12)))[0][:dimension]
     points = rng.random((2000, dimension)) @ rotation
@@ -163,32 +165,47 @@ def test_the_manifold_dimension_is_that_of_the_points(dimension):
     assert manifold_dimension(points, limit=0.5 * dimension) == max(1.0, 0.5 * dimension)
 
 
-def saved_without(attribute):
-    """A fitted novelty detector, and a copy as saved before ``attribute`` existed."""
+def saved_by_0_1_0():
+    """A fitted novelty detector, as skae 0.1.0 saved it: its training codes in
+    ``reference_codes_`` (and, since a later 0.1.0, ``manifold_dimension_``)."""
     X_train, X_test, _ = digits_without_zeros()
-    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
-                               random_state=0).fit(X_train[:100])
+    detector = OutlierDetector(Autoencoder(n_components=3, **FAST), novelty=True,
+                               random_state=0).fit(X_train[:200])
     old = pickle.loads(pickle.dumps(detector))
-    delattr(old, attribute)
+    old.reference_codes_ = vars(old).pop("denoised_codes_")
     old._neighbours = None
-    return detector, old, X_test
+    return old, X_test[:20]
 
 
-def test_a_score_saved_before_the_manifold_density_asks_for_a_refit():
-    _, old, X_test = saved_without("manifold_dimension_")
+def test_a_detector_saved_by_0_1_0_keeps_its_own_scores():
+    # Its score: the residual log-density plus `neighbour_weight_` times the
+    # 5-NN log-density of the row's denoised point on an m-dimensional
+    # manifold; its offset_ was set by that score.
+    old, X_test = saved_by_0_1_0()
+    old.manifold_dimension_, old.neighbour_weight_ = np.array([2.0]), 3.0
+    member, spread = old.estimators_[0], old.point_scale_[0]
+    codes = member.transform(X_test).astype(np.float64)
+    w = np.linalg.solve(np.linalg.cholesky(member.code_covariance_),
+                        (codes - member.code_mean_).T).T
+    gaussian = -0.5 * ((w ** 2).sum(1) + 3 * np.log(2 * np.pi))
+    points = member.inverse_transform(codes) / spread
+    reference = member.inverse_transform(old.reference_codes_[0]) / spread
+    d5 = np.sort(np.linalg.norm(points[:, None] - reference[None], axis=2), axis=1)[:, 4]
+    log_ball = np.log(np.pi) - gammaln(2.0)  # the unit disc, m = 2
+    neighbour = np.log(5) - np.log(200) - log_ball - 2.0 * np.log(d5)
+    residual = member.score_samples(X_test) - gaussian
+    np.testing.assert_allclose(old.score_samples(X_test), residual + 3.0 * neighbour,
+                               rtol=1e-5)
+    # Saved before the weight was stored: weight 1.
+    del old.neighbour_weight_
+    old._neighbours = None
+    np.testing.assert_allclose(old.score_samples(X_test), residual + neighbour, rtol=1e-5)
+
+
+def test_a_detector_saved_with_whitened_codes_asks_for_a_refit():
+    old, X_test = saved_by_0_1_0()
     with pytest.raises(ValueError, match="saved by an earlier skae.*Fit it again"):
         old.score_samples(X_test[:3])
-
-
-def test_a_detector_saved_before_the_neighbour_weight_keeps_its_own_scores():
-    # Files written before neighbour_weight_ existed scored with weight 1, and
-    # their offset_ was set by those scores: they load and score as before.
-    detector, old, X_test = saved_without("neighbour_weight_")
-    manifold = manifold_density(detector)
-    neighbour = manifold.neighbours[0].log_density(
-        manifold_points(detector.estimators_[0], X_test[:5], detector.point_scale_[0]))
-    unweighted = manifold.score_samples(0, X_test[:5]) - 2.0 * neighbour
-    np.testing.assert_allclose(old.score_samples(X_test[:5]), unweighted, rtol=1e-6)
 
 
 def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_rows():
@@ -199,7 +216,7 @@ def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_row
     assert params["hidden_layer_sizes"] == (256, 128) and params["n_components"] == 16
     assert params["trim"] == 0.0 and params["residual_likelihood"] == "cauchy"
     # 80% of the rows train the network; the codes of all of them are kept.
-    assert params["max_iter"] == 40 and detector.reference_codes_.shape[:2] == (1, 640)
+    assert params["max_iter"] == 40 and detector.denoised_codes_.shape[:2] == (1, 640)
 
 
 def test_a_raw_table_with_text_and_holes_works():
@@ -212,11 +229,22 @@ def test_a_raw_table_with_text_and_holes_works():
                                random_state=0).fit(table)
     scores = detector.score_samples(pd.concat([table.iloc[:50], odd]))
     assert np.isfinite(scores).all() and np.argmin(scores) == 50
+    # A hole is filled where the row's own denoised point puts it; a colour
+    # never seen in training is entered as a hole and costs its
+    # log-probability, 1 / (n_rows + 1): such a row ranks below every normal one.
+    row = table.iloc[[1]]
+    holed, missing, new = row.copy(), row.copy(), row.copy()
+    holed["weight"], missing["colour"], new["colour"] = np.nan, None, "green"
+    with_hole, with_missing, with_new = detector.score_samples(
+        pd.concat([holed, missing, new]))
+    assert np.isfinite(with_hole)
+    np.testing.assert_allclose(with_missing - with_new, np.log(301), rtol=1e-6)
+    assert with_new < scores[:50].min()
 
 
 @pytest.mark.parametrize("estimator", [VAE(**FAST), PCA(n_components=2)],
                          ids=["VAE", "PCA"])
 def test_only_deterministic_autoencoders_have_a_code_density_to_swap(estimator):
     X = np.random.default_rng(0).normal(size=(100, 4))
-    with pytest.raises(ValueError, match="novelty=True replaces the Gaussian code prior"):
+    with pytest.raises(ValueError, match="novelty=True scores rows by their distance"):
         OutlierDetector(estimator, novelty=True).fit(X)

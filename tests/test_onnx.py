@@ -1,5 +1,7 @@
 """ONNX export: onnxruntime's outputs against skae's own, on rows the model did not see."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -85,6 +87,18 @@ def test_outlier_detector_gives_labels_and_decision(novelty, split):
     np.testing.assert_allclose(scores.ravel(), detector.decision_function(planted), **SCORES)
     assert np.mean(label.ravel() == detector.predict(planted)) >= 0.995
     assert (label.ravel()[-3:] == -1).all()
+
+
+def test_a_novelty_detector_saved_by_0_1_0_scores_but_does_not_export(split):
+    train, test = split
+    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
+                               random_state=0).fit(train[:200])
+    old = pickle.loads(pickle.dumps(detector))
+    old.reference_codes_ = vars(old).pop("denoised_codes_")
+    old.manifold_dimension_, old._neighbours = np.array([2.0]), None
+    assert np.isfinite(old.score_samples(test[:5])).all()
+    with pytest.raises(ValueError, match="saved by skae 0.1.0.*fit it again"):
+        to_onnx(old, test[:1])
 
 
 def test_pipeline_with_a_classifier_gives_labels_and_probabilities(digits):

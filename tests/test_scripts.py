@@ -449,10 +449,13 @@ def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     X, y = tasks["gap_nearconst"]
     X_train, X_test, y_test = study.split(X, y, "clean", 0)
     assert len(X_train) == (y == 0).sum() // 2 and y_test.sum() == y.sum()
-    found = study.candidates(0, len(X_train), X.shape[1])
-    assert set(found) >= {
-        "novelty=True: residual density + 3 x 5-NN density of denoised points (chosen)",
-        "the same, neighbour term x 1 (the previous novelty=True)",
+    chosen = ("novelty=True: distance from the row to the nearest training denoised "
+              "point (chosen)")
+    assert set(study.candidates(0, len(X_train), X.shape[1])) == {
+        chosen, "distance from the row to its 2-NN training denoised point",
+        "distance from the row to its 3-NN training denoised point", "kNN (k=5) on the rows"}
+    assert set(study.candidates(0, len(X_train), X.shape[1], "mixture")) == {
+        chosen, "Cauchy mixture over the training denoised points (log-likelihood)",
         "kNN (k=5) on the rows"}
 
 
@@ -470,19 +473,22 @@ def test_novelty_study_averages_only_what_every_candidate_finished(monkeypatch, 
 
 
 def test_novelty_study_candidates_score_new_rows(monkeypatch):
-    """The study's hand-built candidates fit, use their weight and rank a far row
+    """The study's hand-built candidates fit, score as they say and rank a far row
     below normal ones."""
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     study = load(ROOT / "benchmarks" / "dev_novelty.py")
     X = np.random.default_rng(0).normal(size=(120, 6))
-    found = study.candidates(0, len(X), X.shape[1])
-    for label, weight in (("the same, neighbour term x 1 (the previous novelty=True)", 1),
-                          ("the same, neighbour term x 2.5", 2.5)):
-        detector = found[label]
-        detector.fit(X)
-        assert detector.neighbour_weight_ == weight
-        scores = detector.score_samples(np.r_[X[:5], np.full((1, 6), 8.0)])
-        assert scores[-1] < scores[:5].min(), label
+    new = np.r_[X[:5] + 0.1, np.full((1, 6), 8.0)]
+    first = study.kth_nearest(0, 1).fit(X)
+    # k = 1 is the package's own score.
+    np.testing.assert_allclose(first.score_samples(new),
+                               super(type(first), first).score_samples(new), rtol=1e-12)
+    third = study.kth_nearest(0, 3).fit(X)
+    assert (third.score_samples(new) <= first.score_samples(new)).all()
+    mixture = study.cauchy_mixture(0).fit(X)
+    for detector in (first, third, mixture):
+        scores = detector.score_samples(new)
+        assert scores[-1] < scores[:5].min(), type(detector).__name__
 
 
 def test_anomaly_benchmark_rewrites_its_tables_with_the_key_columns_first(tmp_path):
@@ -556,7 +562,7 @@ def test_the_novelty_candidate_check_scores_a_far_cluster_and_writes_its_table(t
     load(ROOT / "benchmarks" / "check_novelty_candidate.py").main(
         ["--data-dir", str(tmp_path), "--seeds", "0", "--output", str(output)])
     runs = json.loads(output.read_text())["runs"]
-    assert {r["detector"] for r in runs} == {"skae, novelty=True", "kNN (k=5)",
-                                             "candidate: row to nearest denoised point"}
+    assert {r["detector"] for r in runs} == {
+        "skae, novelty=True", "kNN (k=5)", "candidate: Cauchy mixture over the denoised points"}
     assert all(r["roc_auc"] > 0.95 for r in runs)
     assert output.with_suffix(".md").read_text().count("| tiny |") == 1
