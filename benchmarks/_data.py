@@ -28,6 +28,24 @@ def punch(X, fraction, seed):
     return X_missing, holes
 
 
+def punch_mnar(X, fraction, seed):
+    """``X`` with holes missing not at random: in each column an entry is missing
+    with probability ``2 * fraction * (rank + 0.5) / n`` (its rank among the
+    column's ``n`` values, 0 for the smallest), so ``fraction`` of the entries
+    on average and the larger values more often (every row keeps one). Returns
+    the punched copy and the boolean mask of the holes; ``fraction <= 0.5``."""
+    if not 0 < fraction <= 0.5:
+        raise ValueError(f"punch_mnar needs 0 < fraction <= 0.5, got {fraction}")
+    rng = np.random.default_rng(seed)
+    ranks = np.argsort(np.argsort(X, axis=0, kind="stable"), axis=0)
+    holes = rng.random(X.shape) < 2 * fraction * (ranks + 0.5) / len(X)
+    empty = holes.all(axis=1)
+    holes[empty, rng.integers(0, X.shape[1], size=empty.sum())] = False
+    X_missing = X.copy()
+    X_missing[holes] = np.nan
+    return X_missing, holes
+
+
 def read_idx(path):
     """Array stored in an IDX file (optionally gzipped)."""
     opener = gzip.open if str(path).endswith(".gz") else open

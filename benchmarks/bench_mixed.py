@@ -3,11 +3,18 @@
 Part 1, imputation. Every ODDS set of at most 10,000 rows and 50 columns
 (15 of the 22: KNNImputer is quadratic in the rows, and IterativeImputer took
 86-100 s per fit on arrhythmia's 274 columns), standardised, constant
-columns dropped; 20% of the entries removed completely at random (every row keeps
-one). Each imputer fills them; RMSE on the removed entries (standardised
-units) and wall-clock time of ``fit_transform`` (the median of ``--repeats``
-fits, 3 by default, taken in turns): SimpleImputer (mean),
-KNNImputer, IterativeImputer and skae's ``AutoencoderImputer()``.
+columns dropped; entries removed under each ``--conditions``: ``mcar10``,
+``mcar20``, ``mcar40`` (10, 20 or 40% completely at random) and ``mnar20``
+(20% not at random: the larger values of a column more often, see
+``_data.punch_mnar``); every row keeps one. Each imputer fills them; RMSE
+on the removed entries (standardised units) and wall-clock time of
+``fit_transform`` (the median of ``--repeats`` fits, 3 by default, taken in
+turns): SimpleImputer (mean), KNNImputer, IterativeImputer, the
+MissForest-style ``IterativeImputer(estimator=ExtraTreesRegressor())``
+(HyperImpute's "missforest"; ``--missforest-trees`` trees, 100 by default
+as in ExtraTreesRegressor) and skae's ``AutoencoderImputer()``. Each table
+also gives skae's RMSE over the best of KNNImputer, IterativeImputer and the
+MissForest-style imputer on each set, and the mean of that ratio.
 
 Part 2, detection on raw mixed tables (strings, ints, floats, holes) that
 install from the package registry: ``palmerpenguins`` (344 penguins: island
@@ -26,6 +33,9 @@ IsolationForest, kNN (k=5), LocalOutlierFactor and PCA behind it.
 Prints both tables and writes ``results/bench_mixed.json`` and ``.md``.
 
     python benchmarks/bench_mixed.py --data-dir ../shared/data [--seeds 0 1 2]
+    # one missingness condition, a faster MissForest
+    python benchmarks/bench_mixed.py --data-dir ../shared/data --conditions mnar20 \
+        --missforest-trees 20 --skip-detection
     # the detection part again, keeping the committed imputation results
     python benchmarks/bench_mixed.py --data-dir ../shared/data --skip-imputation --keep
 """
@@ -39,14 +49,21 @@ from pathlib import Path
 
 import numpy as np
 
-from _data import punch
+from _data import punch, punch_mnar
 from bench_anomaly import KNN, load_odds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_ROWS, MAX_COLUMNS = 10_000, 50
+#: Missingness conditions: name -> (fraction, punch function).
+CONDITIONS = {"mcar10": (0.1, punch), "mcar20": (0.2, punch), "mcar40": (0.4, punch),
+              "mnar20": (0.2, punch_mnar)}
+SKAE, MISSFOREST = "skae AutoencoderImputer", "MissForest-style IterativeImputer"
+#: The imputers a user would pick instead, whose best on each set skae is held to.
+RIVALS = ("KNNImputer", "IterativeImputer", MISSFOREST)
 
 
-def imputers(seed):
+def imputers(seed, missforest_trees=100):
+    from sklearn.ensemble import ExtraTreesRegressor
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
@@ -56,11 +73,14 @@ def imputers(seed):
         "SimpleImputer (mean)": SimpleImputer(),
         "KNNImputer": KNNImputer(),
         "IterativeImputer": IterativeImputer(random_state=seed),
-        "skae AutoencoderImputer": AutoencoderImputer(random_state=seed),
+        MISSFOREST: IterativeImputer(
+            estimator=ExtraTreesRegressor(n_estimators=missforest_trees, random_state=seed),
+            random_state=seed),
+        SKAE: AutoencoderImputer(random_state=seed),
     }
 
 
-def warm_up(fraction):
+def warm_up(fraction, missforest_trees=100):
     """Fit each imputer once on a small table before anything is timed.
 
     A process's first torch optimizer step imports ``torch._dynamo`` (about a
@@ -70,7 +90,7 @@ def warm_up(fraction):
     """
     X_missing, _ = punch(np.random.default_rng(0).normal(size=(200, 5)), fraction, 0)
     seconds = {}
-    for name, imputer in imputers(0).items():
+    for name, imputer in imputers(0, missforest_trees).items():
         start = time.perf_counter()
         imputer.fit_transform(X_missing)
         seconds[name] = time.perf_counter() - start
@@ -78,7 +98,7 @@ def warm_up(fraction):
     return seconds
 
 
-def run_imputation(data_dir, seeds, fraction, repeats=1):
+def run_imputation(data_dir, seeds, conditions, repeats=1, missforest_trees=100):
     from sklearn.base import clone
     from sklearn.preprocessing import StandardScaler
 
@@ -88,9 +108,10 @@ def run_imputation(data_dir, seeds, fraction, repeats=1):
         if X.shape[0] > MAX_ROWS or X.shape[1] > MAX_COLUMNS:
             continue
         X = StandardScaler().fit_transform(X[:, X.std(axis=0) > 0])
-        for seed in seeds:
-            X_missing, holes = punch(X, fraction, seed)
-            models = imputers(seed)
+        for condition, seed in ((c, s) for c in conditions for s in seeds):
+            fraction, make_holes = CONDITIONS[condition]
+            X_missing, holes = make_holes(X, fraction, seed)
+            models = imputers(seed, missforest_trees)
             times = {name: [] for name in models}
             rmse = {}
             # Rounds in turn (each imputer once per round), so that a slow spell of
@@ -107,10 +128,11 @@ def run_imputation(data_dir, seeds, fraction, repeats=1):
                                            f"RMSE {error} after {rmse[name]}")
             for name in models:
                 seconds = float(np.median(times[name]))
-                rows.append(dict(data=path.stem, seed=seed, imputer=name, rmse=rmse[name],
-                                 seconds=seconds, seconds_all=times[name]))
-                print(f"{path.stem:12s} {seed} {name:26s} RMSE {rmse[name]:.4f} "
-                      f"{seconds:7.2f} s", flush=True)
+                rows.append(dict(data=path.stem, condition=condition, seed=seed,
+                                 imputer=name, rmse=rmse[name], seconds=seconds,
+                                 seconds_all=times[name]))
+                print(f"{path.stem:12s} {condition} {seed} {name:34s} RMSE "
+                      f"{rmse[name]:.4f} {seconds:7.2f} s", flush=True)
     return rows
 
 
@@ -199,28 +221,37 @@ def run_detection(seeds):
 
 # ---------------------------------------------------------------- reports
 def imputation_table(rows):
+    """One condition's table: mean RMSE per set and imputer (the best in bold),
+    skae's ratio to the best rival on each set, means, wins and seconds."""
     names = list(dict.fromkeys(r["imputer"] for r in rows))
     sets = list(dict.fromkeys(r["data"] for r in rows))
-    lines = ["| data | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    rmse = {(d, n): np.mean([r["rmse"] for r in rows if r["data"] == d and r["imputer"] == n])
+            for d in sets for n in names}
+    rivals = [n for n in RIVALS if n in names]
+    ratio = {d: rmse[d, SKAE] / min(rmse[d, n] for n in rivals) for d in sets} if (
+        SKAE in names and rivals) else None
+    lines = ["| data | " + " | ".join(names) + (" | skae / best rival |" if ratio else " |"),
+             "|---" * (len(names) + 1 + bool(ratio)) + "|"]
     for data in sets:
-        cells = [np.mean([r["rmse"] for r in rows if r["data"] == data and r["imputer"] == n])
-                 for n in names]
-        best = min(cells)
+        cells = [rmse[data, n] for n in names]
         lines.append(f"| {data} | " + " | ".join(
-            f"**{c:.3f}**" if c == best else f"{c:.3f}" for c in cells) + " |")
-    means = [np.mean([np.mean([r["rmse"] for r in rows if r["data"] == d and r["imputer"] == n])
-                      for d in sets]) for n in names]
-    wins = [sum(
-        np.mean([r["rmse"] for r in rows if r["data"] == d and r["imputer"] == n]) == min(
-            np.mean([r["rmse"] for r in rows if r["data"] == d and r["imputer"] == m])
-            for m in names) for d in sets) for n in names]
+            f"**{c:.3f}**" if c == min(cells) else f"{c:.3f}" for c in cells)
+            + (f" | {ratio[data]:.2f} |" if ratio else " |"))
+    means = [np.mean([rmse[d, n] for d in sets]) for n in names]
+    wins = [sum(rmse[d, n] == min(rmse[d, m] for m in names) for d in sets) for n in names]
     seconds = [sum(r["seconds"] for r in rows if r["imputer"] == n)
                / len({r["seed"] for r in rows}) for n in names]
-    lines.append("| **mean RMSE** | " + " | ".join(f"**{m:.3f}**" for m in means) + " |")
-    lines.append("| sets best | " + " | ".join(str(w) for w in wins) + " |")
+    lines.append("| **mean RMSE** | " + " | ".join(f"**{m:.3f}**" for m in means)
+                 + (f" | **{np.mean(list(ratio.values())):.3f}** |" if ratio else " |"))
+    lines.append("| sets best | " + " | ".join(str(w) for w in wins) + (" | |" if ratio else " |"))
     lines.append("| total seconds (per seed) | " + " | ".join(f"{s:.1f}" for s in seconds)
-                 + " |")
+                 + (" | |" if ratio else " |"))
     return "\n".join(lines)
+
+
+def condition_of(row, fraction=0.2):
+    """A row's missingness condition (results saved before conditions: MCAR)."""
+    return row.get("condition", f"mcar{round(100 * fraction)}")
 
 
 def detection_table(rows):
@@ -242,7 +273,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--fraction", type=float, default=0.2)
+    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS),
+                        choices=list(CONDITIONS), help="missingness conditions to impute")
+    parser.add_argument("--missforest-trees", type=int, default=100,
+                        help="trees of the MissForest-style imputer's ExtraTreesRegressor")
     parser.add_argument("--skip-imputation", action="store_true")
     parser.add_argument("--skip-detection", action="store_true")
     parser.add_argument("--repeats", type=int, default=3,
@@ -253,9 +287,9 @@ def main():
                              "from the existing --out files instead of dropping it")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    warm = {} if args.skip_imputation else warm_up(args.fraction)
+    warm = {} if args.skip_imputation else warm_up(0.2, args.missforest_trees)
     imputation = [] if args.skip_imputation else run_imputation(
-        args.data_dir, args.seeds, args.fraction, args.repeats)
+        args.data_dir, args.seeds, args.conditions, args.repeats, args.missforest_trees)
     detection = [] if args.skip_detection else run_detection(args.seeds)
     out = Path(args.out)
     out.parent.mkdir(exist_ok=True)
@@ -265,23 +299,35 @@ def main():
             parser.error(f"--keep needs the seeds of {out}.json: {saved['meta']['seeds']}")
         if args.skip_imputation:
             imputation, warm = saved["imputation"], saved["meta"]["warm_up_seconds"]
-            args.fraction, args.repeats = saved["meta"]["fraction"], saved["meta"]["repeats"]
+            args.repeats = saved["meta"]["repeats"]
+            args.missforest_trees = saved["meta"].get("missforest_trees")
+            imputation = [dict(row, condition=condition_of(row, saved["meta"].get("fraction")))
+                          for row in imputation]
         if args.skip_detection:
             detection = saved["detection"]
-    meta = dict(seeds=args.seeds, fraction=args.fraction, machine=platform.platform(),
+    meta = dict(seeds=args.seeds, machine=platform.platform(),
                 python=platform.python_version(), warm_up_seconds=warm,
-                repeats=args.repeats)
+                repeats=args.repeats, missforest_trees=args.missforest_trees)
     out.with_suffix(".json").write_text(json.dumps(
         dict(meta=meta, imputation=imputation, detection=detection), indent=1))
     text = ["# Real tables (`bench_mixed.py`)", "",
             f"Seeds {args.seeds}; {platform.platform()}.", ""]
+    for condition in dict.fromkeys(r["condition"] for r in imputation):
+        fraction, make_holes = CONDITIONS[condition]
+        how = ("completely at random" if make_holes is punch
+               else "not at random (larger values more often)")
+        text += [f"## Imputation: RMSE on {fraction:.0%} of entries removed {how} "
+                 "(standardised units; lower is better)", "",
+                 imputation_table([r for r in imputation if r["condition"] == condition]), ""]
     if imputation:
-        text += [f"## Imputation: RMSE on {args.fraction:.0%} of entries removed at random "
-                 "(standardised units; lower is better)", "", imputation_table(imputation), "",
-                 f"Seconds are medians of {args.repeats} wall-clock `fit_transform` times "
+        text += [f"Seconds are medians of {args.repeats} wall-clock `fit_transform` times "
                  "(the imputers in turn), after one untimed warm-up fit of each imputer "
                  "(warm-up: " + ", ".join(
-                     f"{name} {sec:.2f} s" for name, sec in warm.items()) + ").", ""]
+                     f"{name} {sec:.2f} s" for name, sec in warm.items()) + "). "
+                 f"The MissForest-style imputer has {args.missforest_trees} trees. "
+                 "\"skae / best rival\": skae's RMSE over the lowest of KNNImputer, "
+                 "IterativeImputer and the MissForest-style imputer on that set "
+                 "(below 1: skae is better).", ""]
     if detection:
         text += ["## Detection on raw mixed tables: ROC-AUC (rare-class tasks)", "",
                  detection_table(detection), ""]

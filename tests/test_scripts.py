@@ -358,6 +358,22 @@ def test_stress_script_counts_clean_runs(tmp_path):
     assert (summary["runs"], summary["nonzero_exit"], summary["aborted"]) == (1, 0, 0)
 
 
+def test_values_missing_not_at_random_are_the_larger_ones(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from _data import punch_mnar
+
+    X = np.random.default_rng(0).normal(size=(4000, 3))
+    X_missing, holes = punch_mnar(X, 0.2, 0)
+    assert abs(holes.mean() - 0.2) < 0.01 and np.isnan(X_missing[holes]).all()
+    assert not holes.all(axis=1).any()
+    # Missing with probability rising linearly with the rank: the top half of
+    # each column loses three times as many entries as the bottom half.
+    top = X > np.median(X, axis=0)
+    assert 2.5 < holes[top].mean() / holes[~top].mean() < 3.5
+    with pytest.raises(ValueError, match="fraction <= 0.5"):
+        punch_mnar(X, 0.6, 0)
+
+
 def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(tmp_path):
     from scipy.io import savemat
 
@@ -370,21 +386,34 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     output = tmp_path / "mixed"
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_mixed.py"), "--data-dir",
-         str(tmp_path), "--seeds", "0", "--repeats", "2", "--out", str(output)],
+         str(tmp_path), "--seeds", "0", "--repeats", "2", "--conditions", "mcar20", "mnar20",
+         "--missforest-trees", "5", "--out", str(output)],
         capture_output=True, text=True, timeout=600, check=True,
     )
     report = json.loads(output.with_suffix(".json").read_text())
-    rmse = {row["imputer"]: row["rmse"] for row in report["imputation"]}
+    rmse = {(row["condition"], row["imputer"]): row["rmse"] for row in report["imputation"]}
     # Each time is the median of the repeated fits (the script checks they agree).
     for row in report["imputation"]:
         assert len(row["seconds_all"]) == 2
         assert row["seconds"] == pytest.approx(np.median(row["seconds_all"]))
     assert {row["data"] for row in report["imputation"]} == {"tiny"}
-    # Rank-2 data: every learned imputer beats the column mean.
-    assert rmse["skae AutoencoderImputer"] < 0.8 * rmse["SimpleImputer (mean)"]
+    assert {imputer for _, imputer in rmse} == {
+        "SimpleImputer (mean)", "KNNImputer", "IterativeImputer",
+        "MissForest-style IterativeImputer", "skae AutoencoderImputer"}
+    for condition in ("mcar20", "mnar20"):
+        # Rank-2 data: every learned imputer beats the column mean.
+        assert rmse[condition, "skae AutoencoderImputer"] < 0.8 * rmse[
+            condition, "SimpleImputer (mean)"]
     # Every imputer had one untimed warm-up fit, reported apart from the totals.
     warm = report["meta"]["warm_up_seconds"]
-    assert set(warm) == set(rmse) and all(seconds > 0 for seconds in warm.values())
+    assert set(warm) == {imputer for _, imputer in rmse}
+    assert all(seconds > 0 for seconds in warm.values())
+    text = output.with_suffix(".md").read_text()
+    assert "removed completely at random" in text and "removed not at random" in text
+    # skae's ratio to the best of the three rivals, per set and on average.
+    best = min(rmse["mcar20", name] for name in ("KNNImputer", "IterativeImputer",
+                                                "MissForest-style IterativeImputer"))
+    assert f"| {rmse['mcar20', 'skae AutoencoderImputer'] / best:.2f} |" in text
     tasks = {(row["data"], row["rare"]) for row in report["detection"]}
     assert ("penguins", "Gentoo") in tasks and ("cars", "Europe") in tasks
     assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])
@@ -457,6 +486,9 @@ def test_novelty_study_splits_each_task_into_both_settings(monkeypatch):
     assert set(study.candidates(0, len(X_train), X.shape[1], "mixture")) == {
         chosen, "Cauchy mixture over the training denoised points (log-likelihood)",
         "kNN (k=5) on the rows"}
+    assert set(study.candidates(0, len(X_train), X.shape[1], "epochs")) == {
+        chosen, *(f"the same, at most {e} epochs or {s} steps"
+                  for e, s in ((30, 1500), (25, 1250), (20, 1000)))}
 
 
 def test_novelty_study_averages_only_what_every_candidate_finished(monkeypatch, tmp_path):
@@ -486,7 +518,9 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
     third = study.kth_nearest(0, 3).fit(X)
     assert (third.score_samples(new) <= first.score_samples(new)).all()
     mixture = study.cauchy_mixture(0).fit(X)
-    for detector in (first, third, mixture):
+    short = study.shorter(0, 3, 100).fit(X)
+    assert short.estimators_[0].max_iter == 3
+    for detector in (first, third, mixture, short):
         scores = detector.score_samples(new)
         assert scores[-1] < scores[:5].min(), type(detector).__name__
 
