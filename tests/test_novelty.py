@@ -248,3 +248,22 @@ def test_only_deterministic_autoencoders_have_a_code_density_to_swap(estimator):
     X = np.random.default_rng(0).normal(size=(100, 4))
     with pytest.raises(ValueError, match="novelty=True scores rows by their distance"):
         OutlierDetector(estimator, novelty=True).fit(X)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.nan, "Input X contains NaN, but this model was fitted on data without missing"),
+    (np.inf, "Input X contains infinity"),
+    (1e39, "overflow float32"),
+])
+def test_bad_rows_get_the_models_own_message(bad, message):
+    # The distance needs no network, but every scored row still goes through the
+    # member's checks, so a trusted-rows detector refuses what the model refuses.
+    X = np.random.default_rng(0).normal(size=(120, 4))
+    detector = OutlierDetector(Autoencoder(n_components=2, **FAST), novelty=True,
+                               random_state=0).fit(X)
+    rows = X[:3].copy()
+    rows[1, 2] = bad
+    with pytest.raises(ValueError, match=message):
+        detector.score_samples(rows)
+    with pytest.raises(ValueError, match=message):
+        detector.predict(rows)
