@@ -150,7 +150,7 @@ class ManifoldNeighbours:
     reference : ndarray of shape (n, d)
         The training rows' denoised points.
     n_neighbors : int
-        ``k``; at most ``n - 1`` is used, so that a held-out row has k others.
+        ``k``; at most ``n - 1`` is used (as when the detector was fitted).
     dimension : float
         ``m``, the manifold's dimension (see :func:`manifold_dimension`).
     """
@@ -162,16 +162,13 @@ class ManifoldNeighbours:
         self.dimension = float(dimension)
         m = self.dimension
         self.log_ball = 0.5 * m * math.log(math.pi) - math.lgamma(0.5 * m + 1)
-        self._index = NearestNeighbors(n_neighbors=self.n_neighbors + 1).fit(self.reference)
+        self._index = NearestNeighbors(n_neighbors=self.n_neighbors).fit(self.reference)
 
-    def log_density(self, points, held_out=False):
-        """Log-density of each point; ``held_out``: the points are the reference's
-        own rows, each scored by the others (its own distance, 0, is skipped)."""
+    def log_density(self, points):
+        """Log-density of each point."""
         k = self.n_neighbors
-        distances, _ = self._index.kneighbors(points, n_neighbors=k + int(held_out))
-        distance = np.maximum(distances[:, -1], _MIN_DISTANCE)
-        n_others = len(self.reference) - int(held_out)
-        return (math.log(k) - math.log(n_others) - self.log_ball
+        distance = np.maximum(self._index.kneighbors(points)[0][:, -1], _MIN_DISTANCE)
+        return (math.log(k) - math.log(len(self.reference)) - self.log_ball
                 - self.dimension * np.log(distance))
 
 
@@ -192,13 +189,11 @@ class ManifoldDensity:
             ManifoldNeighbours(denoised_points(member, member_codes, scale), n_neighbors, m)
             for member, member_codes, scale, m in zip(members, codes, scales, dimensions)]
 
-    def score_samples(self, i, X, held_out=False):
+    def score_samples(self, i, X):
         """Member ``i``'s score of ``X``: its residual's log-density, plus
-        ``weight`` times the neighbour log-density of the rows' denoised points
-        (``held_out``: see ``log_density``)."""
+        ``weight`` times the neighbour log-density of the rows' denoised points."""
         member = self.members[i]
         residual, codes, _ = residual_scores(member, X)
         points = denoised_points(member, codes, self.scales[i])
-        return residual + self.weight * self.neighbours[i].log_density(points,
-                                                                       held_out=held_out)
+        return residual + self.weight * self.neighbours[i].log_density(points)
 
