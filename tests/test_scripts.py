@@ -358,6 +358,26 @@ def test_stress_script_counts_clean_runs(tmp_path):
     assert (summary["runs"], summary["nonzero_exit"], summary["aborted"]) == (1, 0, 0)
 
 
+def test_one_hot_iterative_imputation_keeps_what_is_observed_and_fills_levels(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    study = load(ROOT / "benchmarks" / "bench_mixed.py")
+    rng = np.random.default_rng(0)
+    size = rng.normal(size=200)
+    frame = pd.DataFrame({"size": size, "weight": 2 * size + 0.1 * rng.normal(size=200),
+                          "colour": np.where(size > 0, "red", "blue").astype(object)})
+    frame.loc[::9, "colour"] = None
+    frame.loc[::7, "weight"] = np.nan
+    filled = study.one_hot_iterative(frame, 0)
+    observed = frame["colour"].notna()
+    assert (filled["colour"][observed] == frame["colour"][observed]).all()
+    assert set(filled["colour"]) == {"red", "blue"}
+    np.testing.assert_allclose(filled["size"], frame["size"])
+    holes = frame["weight"].isna()
+    np.testing.assert_allclose(filled["weight"][holes], 2 * frame["size"][holes], atol=0.3)
+
+
 def test_values_missing_not_at_random_are_the_larger_ones(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     from _data import punch_mnar
@@ -416,6 +436,18 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     assert f"| {rmse['mcar20', 'skae AutoencoderImputer'] / best:.2f} |" in text
     tasks = {(row["data"], row["rare"]) for row in report["detection"]}
     assert ("penguins", "Gentoo") in tasks and ("cars", "Europe") in tasks
+    # Holes punched in the raw mixed tables: every imputer fills text and numbers.
+    mixed = {(row["data"], row["imputer"]): row for row in report["mixed_imputation"]}
+    assert {data for data, _ in mixed} == {"penguins", "cars"}
+    assert {imputer for _, imputer in mixed} == {
+        "mean / most frequent level", "IterativeImputer, one-hot columns",
+        "skae AutoencoderImputer"}
+    assert all(0 <= row["text_accuracy"] <= 1 and row["number_rmse"] > 0
+               for row in mixed.values())
+    # The species follows from the measurements: far better than the commonest level.
+    assert (mixed["penguins", "skae AutoencoderImputer"]["text_accuracy"]
+            > mixed["penguins", "mean / most frequent level"]["text_accuracy"] + 0.2)
+    assert "## Imputation on raw mixed tables" in output.with_suffix(".md").read_text()
     assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])
     assert "| **mean RMSE** |" in output.with_suffix(".md").read_text()
 
