@@ -349,7 +349,7 @@ def imputation_table(rows):
 
 def condition_of(row, fraction=0.2):
     """A row's missingness condition (results saved before conditions: MCAR)."""
-    return row.get("condition", f"mcar{round(100 * fraction)}")
+    return row["condition"] if "condition" in row else f"mcar{round(100 * (fraction or 0.2))}"
 
 
 def detection_table(rows):
@@ -447,7 +447,8 @@ def main():
                  "the table (KNNImputer, IterativeImputer and, where present, the "
                  "MissForest-style imputer) on that set (below 1: skae is better)."
                  + (" The imputation part was kept from an earlier run (--keep), on "
-                    f"{kept_machine}." if kept_machine else ""), ""]
+                    "another machine (the JSON file names both)."
+                    if kept_machine and kept_machine != platform.platform() else ""), ""]
     if detection:
         text += ["## Detection on raw mixed tables: ROC-AUC (rare-class tasks)", "",
                  detection_table(detection), ""]

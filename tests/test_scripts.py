@@ -448,6 +448,15 @@ def test_mixed_benchmark_imputes_a_stand_in_and_detects_on_the_registry_tables(t
     assert (mixed["penguins", "skae AutoencoderImputer"]["text_accuracy"]
             > mixed["penguins", "mean / most frequent level"]["text_accuracy"] + 0.2)
     assert "## Imputation on raw mixed tables" in output.with_suffix(".md").read_text()
+    # The detection part again, keeping the imputation results as they were.
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_mixed.py"), "--data-dir",
+         str(tmp_path), "--seeds", "0", "--skip-imputation", "--keep", "--out", str(output)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    again = json.loads(output.with_suffix(".json").read_text())
+    assert again["imputation"] == report["imputation"]
+    assert "| **mean RMSE** |" in output.with_suffix(".md").read_text()
     assert all(0.0 <= row["roc_auc"] <= 1.0 for row in report["detection"])
     assert "| **mean RMSE** |" in output.with_suffix(".md").read_text()
 
