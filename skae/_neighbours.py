@@ -32,6 +32,8 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import _safe_indexing
 
+from ._training import as_float32_tensor
+
 __all__ = ["ManifoldDensity", "ManifoldNeighbours", "NearestDenoisedPoint",
            "manifold_dimension"]
 
@@ -114,9 +116,13 @@ class NearestDenoisedPoint:
         training rows, whose own points are then skipped (held-out scores)."""
         member = self.members[i]
         values, unseen = member._scored_rows(X)
-        # The forward pass checks the rows as every score does; a table's
-        # holes are filled where the row's own denoised point puts them.
-        values = np.where(np.isnan(values), member._means(values), values)
+        missing = np.isnan(values)
+        if missing.any():
+            # A table's holes lie where the row's own denoised point puts them
+            # (the forward pass refuses an array's NaN, as every score does).
+            values = np.where(missing, member._means(values), values)
+        else:  # no network needed: only the check every score makes
+            member._codec_.checked(as_float32_tensor(values, "cpu"), values)
         distances, nearest = self._indexes[i].kneighbors(values / self.scales[i])
         distance = distances[:, 0]
         if rows is not None:
