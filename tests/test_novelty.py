@@ -217,6 +217,15 @@ def test_the_default_member_for_trusted_rows_is_one_wider_autoencoder_on_all_row
     assert params["trim"] == 0.0 and params["residual_likelihood"] == "cauchy"
     # 80% of the rows train the network; the codes of all of them are kept.
     assert params["max_iter"] == 40 and detector.denoised_codes_.shape[:2] == (1, 640)
+    assert params["batch_size"] == 128
+
+
+def test_the_default_trusted_member_trains_for_at_most_a_thousand_steps():
+    detector = OutlierDetector(novelty=True)
+    # 512 rows: 4 batches of 128, so 40 epochs (160 steps) come first.
+    assert detector._default_member(8, 512).max_iter == 40
+    # 10,000 rows: 79 batches; 1,000 // 79 = 12 epochs (948 steps) come first.
+    assert detector._default_member(8, 10_000).max_iter == 12
 
 
 def test_a_raw_table_with_text_and_holes_works():
