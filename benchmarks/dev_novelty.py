@@ -57,6 +57,11 @@ a peak of 1e-2 with them, layers of (128, 64) and a denoising member
 (``results/dev_novelty_mean.{json,md}``) averaged the log distances to the
 2, 3 or 5 nearest denoised points instead of the nearest alone: +0.001,
 -0.000, -0.002 (standard errors 0.001-0.002), so the nearest alone stayed.
+``--round width`` (``results/dev_novelty_width.{json,md}``, batches of 128)
+asked whether narrow tables lose information in a code half their width
+(kNN leads on ODDS' 3- to 8-column sets): codes of ``d - 1`` or ``3d/4``
+columns lost 0.002 and 0.001, a cap of 32 instead of 16 gained 0.0006
+(standard error 0.0004); the width was kept.
 
 Earlier rounds, from this script at the commits named:
 ``results/dev_novelty_weight.{json,md}`` (the weight of the neighbour
@@ -84,6 +89,13 @@ Usage::
     # the mixture round
     python benchmarks/dev_novelty.py --round mixture --seeds 0 1 2 3 4 5 \
         --settings clean --output results/dev_novelty_mixture.json
+    # cheaper steps; several nearest points; the code width
+    python benchmarks/dev_novelty.py --round speed --seeds 0 1 2 3 4 5 \
+        --settings clean --output results/dev_novelty_speed.json
+    python benchmarks/dev_novelty.py --round mean --seeds 0 1 2 3 4 5 \
+        --settings clean --output results/dev_novelty_mean.json
+    python benchmarks/dev_novelty.py --round width --seeds 0 1 2 3 4 5 \
+        --settings clean --output results/dev_novelty_width.json
     # shorter training
     python benchmarks/dev_novelty.py --round epochs --seeds 0 1 2 3 4 5 \
         --settings clean --output results/dev_novelty_epochs.json
