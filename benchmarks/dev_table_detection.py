@@ -30,7 +30,15 @@ rows holding 2% anomalies, test on new rows with 2% anomalies) and ``clean``
 are variants of the table model, switched by module constants, against the
 route a user writes by hand.
 
-    python benchmarks/dev_table_detection.py [--seeds 0 1 2] [--candidates ...]
+``--round holes`` (``results/dev_table_holes.{json,md}``) punches 10% of the
+entries of each table out at random, in normal and anomalous rows alike, and
+compares the default detector, which counts a hole at its column's median
+log-density term (``hole_terms_``), with the same detector scoring a row on
+its observed columns alone (each hole one term fewer, so rows with holes look
+more normal): 0.796 against 0.775 mean ROC-AUC over the six task-settings, 3
+seeds, ahead on each; the route scores 0.756 and kNN behind it 0.808.
+
+    python benchmarks/dev_table_detection.py [--seeds 0 1 2] [--round holes]
 """
 
 import argparse
@@ -175,11 +183,30 @@ def penguins_swapped(seed, share=0.05):
     return frame, y
 
 
-def tasks(seed):
+def tasks(seed, round="table"):
+    if round == "holes":
+        yield from holes_tasks(seed)
+        return
     yield "traffic", *traffic(seed)
     yield "traffic_shift", *traffic(seed, kind="exfiltration")
     yield "weather", *weather(seed)
     yield "penguins_swapped", *penguins_swapped(seed)
+
+
+def punched(frame, seed, share=0.1):
+    """``frame`` with ``share`` of its entries (every column) made missing at
+    random, in normal and anomalous rows alike."""
+    rng = np.random.default_rng(900 + seed)
+    holes = rng.random(frame.shape) < share
+    return frame.mask(holes)
+
+
+def holes_tasks(seed):
+    """The tables above with 10% of their entries missing at random: a row's
+    holes say nothing about whether it is an anomaly."""
+    for name, (frame, y) in (("traffic", traffic(seed, n=3000)), ("weather", weather(seed)),
+                             ("penguins_swapped", penguins_swapped(seed))):
+        yield f"{name}_holes", punched(frame, seed), y
 
 
 def split(frame, y, setting, seed):
@@ -243,7 +270,23 @@ class _GaussianMembers:
         return GaussianResiduals(random_state=random_state)
 
 
-def candidates(seed):
+class _HolesLeftOut:
+    """``OutlierDetector()`` scoring a row with holes by its observed columns
+    alone (as before ``hole_terms_``): each hole is one term fewer."""
+
+    def __new__(cls, random_state):
+        from skae import OutlierDetector
+
+        class HolesLeftOut(OutlierDetector):
+            def fit(self, X, y=None):
+                super().fit(X)
+                vars(self).pop("hole_terms_", None)
+                return self
+
+        return HolesLeftOut(random_state=random_state)
+
+
+def candidates(seed, round="table"):
     from sklearn.decomposition import PCA
     from sklearn.ensemble import IsolationForest
     from sklearn.neighbors import LocalOutlierFactor
@@ -251,6 +294,16 @@ def candidates(seed):
     from bench_anomaly import KNN
     from skae import OutlierDetector
 
+    if round == "holes":
+        return {
+            "native (the default): a hole counts as its column's median term":
+                (lambda s=seed: OutlierDetector(random_state=s), {}),
+            "native, holes left out of the score": (lambda s=seed: _HolesLeftOut(s), {}),
+            "one-hot + StandardScaler route": (
+                lambda s=seed: route(OutlierDetector(random_state=s)), {}),
+            "IsolationForest, route": (lambda s=seed: route(IsolationForest(random_state=s)), {}),
+            "kNN (k=5), route": (lambda: route(KNN(5)), {}),
+        }
     native = {
         "native (the default)": {},
         "native, no log1p": {"skae._tabular.LOG_SKEWED": None},
@@ -276,20 +329,25 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--settings", nargs="+", default=["contaminated", "clean"])
     parser.add_argument("--output", type=Path, default=RESULTS / "dev_table_detection.json")
+    parser.add_argument("--round", choices=["table", "holes"], default="table",
+                        help="table: the variants of the table model on the tables above "
+                             "(results/dev_table_detection.md); holes: the same tables with "
+                             "10%% of their entries missing, holes counted or left out "
+                             "(results/dev_table_holes.md)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     runs = []
     for seed in args.seeds:
-        for name, frame, y in tasks(seed):
+        for name, frame, y in tasks(seed, args.round):
             for setting in args.settings:
                 X_train, X_test, y_test = split(frame, y, setting, seed)
-                for label, (make, changes) in candidates(seed).items():
+                for label, (make, changes) in candidates(seed, args.round).items():
                     with Setting(**changes):
                         detector = make().fit(X_train)
                         auc = float(roc_auc_score(y_test, -detector.score_samples(X_test)))
                     runs.append(dict(task=name, setting=setting, seed=seed, candidate=label,
                                      roc_auc=auc))
-                    print(f"{name:14s} {setting:12s} {seed} {label:36s} {auc:.3f}", flush=True)
+                    print(f"{name:22s} {setting:12s} {seed} {label:36s} {auc:.3f}", flush=True)
     labels = list(dict.fromkeys(r["candidate"] for r in runs))
     names = list(dict.fromkeys(r["task"] for r in runs))
     lines = ["| candidate | " + " | ".join(f"{n} ({s})" for s in args.settings for n in names)

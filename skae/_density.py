@@ -183,27 +183,45 @@ class TableDensity(ResidualCodeDensity):
         # Standardised columns: the floor's scale is 1 (n_rows=1 says so).
         return residual_variance(squared, total, square_total, 1)
 
+    def _numeric_terms(self, reconstruction, values):
+        """Each numeric entry's log-density in its column's own units (float64),
+        and which entries are observed."""
+        observed = ~torch.isnan(values)
+        squared = torch.where(observed, reconstruction - values, 0.0).square()
+        variance = self.variance
+        if self.residual == "cauchy":
+            per_entry = -(torch.log1p(squared / variance) + 0.5 * torch.log(variance)
+                          + math.log(math.pi))
+        else:
+            per_entry = -0.5 * (squared / variance + torch.log(2 * math.pi * variance))
+        per_entry = per_entry.double() - self.log_scale
+        if self.log_columns.any():
+            # d log1p(x) / dx = 1 / (1 + x), and log1p(x) = standardised * scale + center.
+            log1p_x = values.double() * self.scale + self.center
+            per_entry = per_entry - torch.where(self.log_columns, log1p_x, 0.0)
+        return observed, per_entry
+
     def __call__(self, reconstruction, x, code):
         k = self.n_numeric
         total = self.code_term(code)
         if k:
-            values = x[:, :k]
-            observed = ~torch.isnan(values)
-            squared = torch.where(observed, reconstruction[:, :k] - values, 0.0).square()
-            variance = self.variance
-            if self.residual == "cauchy":
-                per_entry = -(torch.log1p(squared / variance) + 0.5 * torch.log(variance)
-                              + math.log(math.pi))
-            else:
-                per_entry = -0.5 * (squared / variance + torch.log(2 * math.pi * variance))
-            per_entry = per_entry.double() - self.log_scale
-            if self.log_columns.any():
-                # d log1p(x) / dx = 1 / (1 + x), and log1p(x) = standardised * scale + center.
-                log1p_x = values.double() * self.scale + self.center
-                per_entry = per_entry - torch.where(self.log_columns, log1p_x, 0.0)
+            observed, per_entry = self._numeric_terms(reconstruction[:, :k], x[:, :k])
             total = total + torch.where(observed, per_entry, 0.0).sum(dim=1)
         if x.shape[1] > k:
             others = x.clone()
             others[:, :k] = float("nan")
             total = total + self.likelihood.log_density(reconstruction, others).double()
         return total
+
+    def column_terms(self, reconstruction, x):
+        """Each row's log-density term per source column (numeric, bool, then
+        categorical, as the table orders them), NaN where the entry is missing
+        (float64): the residual part of ``__call__``, column by column."""
+        k = self.n_numeric
+        parts = []
+        if k:
+            observed, per_entry = self._numeric_terms(reconstruction[:, :k], x[:, :k])
+            parts.append(torch.where(observed, per_entry, math.nan))
+        for observed, term in self.likelihood.discrete_terms(reconstruction, x):
+            parts.append(torch.where(observed, term, math.nan).double())
+        return torch.cat(parts, dim=1)

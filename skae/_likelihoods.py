@@ -121,19 +121,26 @@ class TableLikelihood:
                 term = -0.5 * ((residual * torch.exp(-std_log)).square() + 2 * std_log
                                + math.log(2 * math.pi))
                 total = total + torch.where(observed, term, 0.0).sum(dim=-1)
+        for observed, term in self.discrete_terms(out, x):
+            total = total + torch.where(observed, term, 0.0).sum(dim=-1)
+        return total
+
+    def discrete_terms(self, out, x):
+        """``(observed, log-probability)`` of the bool columns (one pair, a column
+        each) and of each categorical column (one pair each, a column wide); the
+        log-probability of a missing entry is meaningless."""
+        k, b = self.n_numeric, self.n_numeric + self.n_binary
         if b > k:
             target = x[..., k:b]
             observed = ~torch.isnan(target)
-            term = -F.binary_cross_entropy_with_logits(
+            yield observed, -F.binary_cross_entropy_with_logits(
                 out[..., k:b], torch.where(observed, target, 0.0), reduction="none")
-            total = total + torch.where(observed, term, 0.0).sum(dim=-1)
         for start, stop in self.spans:
             target = x[..., start:stop]
             observed = ~torch.isnan(target[..., 0])
             log_p = torch.log_softmax(out[..., start:stop], dim=-1)
             term = (log_p * torch.where(observed[..., None], target, 0.0)).sum(dim=-1)
-            total = total + torch.where(observed, term, 0.0)
-        return total
+            yield observed[..., None], term[..., None]
 
     def mean(self, out):
         k, b = self.n_numeric, self.n_numeric + self.n_binary

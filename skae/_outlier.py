@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import Autoencoder
 from ._base import BaseAutoencoder, fit_atomically
+from ._holes import hole_terms, with_holes_counted
 from ._neighbours import ManifoldDensity, NearestDenoisedPoint
 from ._tabular import Table, is_table
 from ._vae import VAE
@@ -148,6 +149,13 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     point_scale_ : ndarray of shape (n_members, n_inputs)
         With ``novelty=True`` only: the spread of each encoded column over
         the training rows, the unit of that column in the distances.
+    hole_terms_ : ndarray of shape (n_members, n_columns)
+        With ``novelty=False`` and members that model a table (text columns
+        or missing values; not a VAE): each column's median log-density term
+        over each member's training rows where it is observed. A scored row's
+        hole in a column adds that column's term, so that rows with holes
+        score as complete rows with typical values there, not as more normal
+        for having fewer terms (columns in the order numbers, bools, text).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in,)
@@ -503,12 +511,22 @@ class _Untrusted:
     @staticmethod
     def fitted(detector, X, subsets, calibration):
         """Complete the fitted state; return the scores that set ``offset_``."""
-        for name in _NOVELTY_ATTRIBUTES:
+        for name in (*_NOVELTY_ATTRIBUTES, "hole_terms_"):
             detector.__dict__.pop(name, None)
+        if all(_models_a_table(member) for member in detector.estimators_):
+            # A hole counts as its column's typical term (skae._holes): rows
+            # with holes then score like complete ones.
+            detector.hole_terms_ = np.stack([
+                hole_terms(member, X if rows is None else _safe_indexing(X, rows))
+                for member, rows in zip(detector.estimators_, subsets)])
         return detector._mean_score(X)
 
     @staticmethod
     def member_score(detector, i, member, X):
+        terms = vars(detector).get("hole_terms_")
+        if terms is not None:
+            return with_holes_counted(member, X, terms[i])
+        # Other members, and detectors saved by skae 0.1.0: the member's own score.
         return np.asarray(member.score_samples(X), dtype=np.float64)
 
 
@@ -550,7 +568,7 @@ class _Trusted:
     def fitted(detector, X, subsets, calibration):
         n_samples = X.shape[0]
         own = [np.arange(n_samples) if rows is None else rows for rows in subsets]
-        for name in _NOVELTY_ATTRIBUTES:
+        for name in (*_NOVELTY_ATTRIBUTES, "hole_terms_"):
             detector.__dict__.pop(name, None)
         detector.denoised_codes_, detector.point_scale_ = NearestDenoisedPoint.fit(
             detector.estimators_, X, own)
@@ -595,6 +613,13 @@ def manifold_density(detector):
             detector.manifold_dimension_, N_NEIGHBORS,
             vars(detector).get("neighbour_weight_", 1.0))
     return detector._neighbours
+
+
+def _models_a_table(member):
+    """Whether ``member`` is a deterministic skae autoencoder fitted on a table
+    (whose score leaves holes out, column by column)."""
+    return (isinstance(member, BaseAutoencoder) and not isinstance(member, VAE)
+            and member._codec_.table is not None)
 
 
 def _check_novelty(detector, n_samples):

@@ -200,7 +200,10 @@ class DensityScoring:
         >>> ae.score_samples(X[:3]).shape
         (3,)
         """
-        values, unseen = self._scored_rows(X)
+        return self._score_encoded(*self._scored_rows(X))
+
+    def _score_encoded(self, values, unseen):
+        """``score_samples`` of rows already validated and encoded (``_scored_rows``)."""
         density = self._codec_.density(self)
 
         def log_density(xb):

@@ -561,9 +561,19 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
     mixture = study.cauchy_mixture(0).fit(X)
     short = study.shorter(0, 3, 100).fit(X)
     assert short.estimators_[0].max_iter == 3
-    for detector in (first, third, mixture, short):
+    wide = study.reshaped(0, batch_size=32, width=lambda d: d - 1).fit(X)
+    assert wide.estimators_[0].batch_size == 32 and wide.estimators_[0].n_components == 5
+    noisy = study.reshaped(0, noise_level=0.3).fit(X)
+    assert type(noisy.estimators_[0]).__name__ == "DenoisingAutoencoder"
+    # The mean over one nearest point is the package's score.
+    one = study.mean_nearest(0, 1).fit(X)
+    np.testing.assert_allclose(one.score_samples(new),
+                               super(type(one), one).score_samples(new), rtol=1e-12)
+    for detector in (first, third, mixture, short, wide, noisy, one):
         scores = detector.score_samples(new)
         assert scores[-1] < scores[:5].min(), type(detector).__name__
+    for round in ("speed", "mean", "width"):
+        assert len(study.candidates(0, 120, 6, round)) >= 4
 
 
 def test_anomaly_benchmark_rewrites_its_tables_with_the_key_columns_first(tmp_path):
@@ -608,6 +618,16 @@ def test_table_detection_study_splits_its_tables_and_switches_the_table_model_ba
             "LocalOutlierFactor, route", "IsolationForest, route", "PCA, route"} <= set(found)
     member = found["native, no Jacobian, Gaussian residuals"][0]()._default_member(4, 100)
     assert member.residual_likelihood == "gaussian"
+    # The holes round: 10% of the entries missing, in every kind of column; its
+    # "left out" candidate drops the hole terms the default keeps.
+    name, holed, _ = next(study.tasks(0, "holes"))
+    assert name == "traffic_holes" and 0.08 < holed.isna().to_numpy().mean() < 0.12
+    holes = study.candidates(0, "holes")
+    small = holed.iloc[:300]
+    counted = holes["native (the default): a hole counts as its column's median term"][0]()
+    left_out = holes["native, holes left out of the score"][0]()
+    assert hasattr(counted.set_params(n_estimators=2).fit(small), "hole_terms_")
+    assert not hasattr(left_out.set_params(n_estimators=2).fit(small), "hole_terms_")
 
     # A skewed count column is scored in its own units by default: the difference
     # with the Jacobian switched off is exactly sum(log1p(x)) over its entries.
