@@ -107,7 +107,7 @@ class TableLikelihood:
         included). ``out`` may carry leading sample dimensions."""
         x = x.expand_as(out)
         total = out.new_zeros(out.shape[:-1])
-        k, b = self.n_numeric, self.n_numeric + self.n_binary
+        k = self.n_numeric
         if k:
             target, mean = x[..., :k], out[..., :k]
             observed = ~torch.isnan(target)
