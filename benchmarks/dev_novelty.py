@@ -61,7 +61,13 @@ a peak of 1e-2 with them, layers of (128, 64) and a denoising member
 asked whether narrow tables lose information in a code half their width
 (kNN leads on ODDS' 3- to 8-column sets): codes of ``d - 1`` or ``3d/4``
 columns lost 0.002 and 0.001, a cap of 32 instead of 16 gained 0.0006
-(standard error 0.0004); the width was kept.
+(standard error 0.0004); the width was kept. ``--round bag``
+(``results/dev_novelty_bag.{json,md}``): two members, each for 20 epochs in
+batches of 128 (the fit time of one), -0.0096; two in batches of 256 (about
+1.2 times it), +0.0010 (standard error 0.0013); not taken. ``--round levels``
+(``results/dev_novelty_levels.{json,md}``): a denoising member whose noise level
+is drawn per batch, a multi-level schedule after DDAE: Gaussian in (0, 0.5)
+-0.0019, in (0, 1) -0.0071, masking in (0, 0.3) -0.0010; not taken.
 
 Earlier rounds, from this script at the commits named:
 ``results/dev_novelty_weight.{json,md}`` (the weight of the neighbour
@@ -96,6 +102,11 @@ Usage::
         --settings clean --output results/dev_novelty_mean.json
     python benchmarks/dev_novelty.py --round width --seeds 0 1 2 3 4 5 \
         --settings clean --output results/dev_novelty_width.json
+    # bagged members; noise levels drawn per batch
+    python benchmarks/dev_novelty.py --round bag --seeds 0 1 2 3 4 5 \
+        --settings clean --output results/dev_novelty_bag.json
+    python benchmarks/dev_novelty.py --round levels --seeds 0 1 2 3 4 5 \
+        --settings clean --output results/dev_novelty_levels.json
     # shorter training
     python benchmarks/dev_novelty.py --round epochs --seeds 0 1 2 3 4 5 \
         --settings clean --output results/dev_novelty_epochs.json
@@ -304,20 +315,22 @@ def shorter(seed, epochs, steps):
 
 
 def reshaped(seed, batch_size=64, peak=5e-3, hidden=(256, 128), noise_level=None,
-             kind="gaussian", width=None):
+             kind="gaussian", width=None, epochs=40, n_estimators="auto"):
     """``novelty=True`` whose default member trains in batches of ``batch_size``
     (at most 40 epochs and 128,000 rows seen, as the package's), peaks at ``peak``, has layers
     ``hidden``, with ``noise_level`` is a DenoisingAutoencoder (``kind`` noise), and
-    with ``width`` (a function of the number of columns) has that code width."""
+    with ``width`` (a function of the number of columns) has that code width; at
+    most ``epochs`` epochs (and as many rows seen in proportion); ``n_estimators``
+    members."""
     from skae import DenoisingAutoencoder, OutlierDetector
 
     class Reshaped(OutlierDetector):
         def _default_member(self, n_features, n_rows):
             member = super()._default_member(n_features, n_rows)
             batches = max(1, -(-n_rows // batch_size))
-            steps = 2000 * 64 // batch_size
+            steps = 2000 * 64 // batch_size * epochs // 40
             params = {**member.get_params(), "batch_size": batch_size,
-                      "max_iter": max(1, min(40, steps // batches)),
+                      "max_iter": max(1, min(epochs, steps // batches)),
                       "learning_rate_init": peak, "hidden_layer_sizes": hidden}
             if width is not None:
                 params["n_components"] = width(n_features)
@@ -325,7 +338,7 @@ def reshaped(seed, batch_size=64, peak=5e-3, hidden=(256, 128), noise_level=None
                 return type(member)(**params)
             return DenoisingAutoencoder(noise=kind, noise_level=noise_level, **params)
 
-    return Reshaped(novelty=True, random_state=seed)
+    return Reshaped(novelty=True, n_estimators=n_estimators, random_state=seed)
 
 
 def candidates(seed, n_rows, n_features, round="nearest"):
@@ -363,6 +376,20 @@ def candidates(seed, n_rows, n_features, round="nearest"):
                        ("min(16, d - 1)", lambda d: min(16, max(1, d - 1))),
                        ("min(16, 3d / 4)", lambda d: min(16, max(1, 3 * d // 4))),
                        ("min(32, d / 2)", lambda d: min(32, max(1, d // 2))))},
+                "kNN (k=5) on the rows": KNN(5)}
+    if round == "levels":
+        return {**chosen,
+                **{f"denoising member, Gaussian noise level drawn in {levels} per batch":
+                   reshaped(seed, batch_size=128, noise_level=levels)
+                   for levels in ((0.0, 0.5), (0.0, 1.0))},
+                "denoising member, masking drawn in (0, 0.3) per batch": reshaped(
+                    seed, batch_size=128, noise_level=(0.0, 0.3), kind="masking"),
+                "kNN (k=5) on the rows": KNN(5)}
+    if round == "bag":
+        return {**chosen,
+                "two members, 20 epochs each (batches of 128)": reshaped(
+                    seed, batch_size=128, epochs=20, n_estimators=2),
+                "two members, batches of 256": reshaped(seed, batch_size=256, n_estimators=2),
                 "kNN (k=5) on the rows": KNN(5)}
     if round == "mixture":
         return {**chosen,
@@ -427,7 +454,8 @@ def main(argv=None):
     parser.add_argument("--settings", nargs="*", default=["clean", "contaminated"],
                         choices=["clean", "contaminated"])
     parser.add_argument("--output", type=Path, default=RESULTS / "dev_novelty.json")
-    parser.add_argument("--round", choices=["nearest", "mixture", "epochs", "speed", "mean", "width"],
+    parser.add_argument("--round", choices=["nearest", "mixture", "epochs", "speed", "mean",
+                                            "width", "bag", "levels"],
                         default="nearest",
                         help="the candidates: the round that chose the score "
                              "(results/dev_novelty_rowdist.{json,md}), the later "

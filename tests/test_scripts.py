@@ -563,8 +563,9 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
     assert short.estimators_[0].max_iter == 3
     wide = study.reshaped(0, batch_size=32, width=lambda d: d - 1).fit(X)
     assert wide.estimators_[0].batch_size == 32 and wide.estimators_[0].n_components == 5
-    noisy = study.reshaped(0, noise_level=0.3).fit(X)
+    noisy = study.reshaped(0, noise_level=(0.0, 0.5), epochs=10, n_estimators=2).fit(X)
     assert type(noisy.estimators_[0]).__name__ == "DenoisingAutoencoder"
+    assert len(noisy.estimators_) == 2 and noisy.estimators_[0].max_iter == 10
     # The mean over one nearest point is the package's score.
     one = study.mean_nearest(0, 1).fit(X)
     np.testing.assert_allclose(one.score_samples(new),
@@ -572,7 +573,7 @@ def test_novelty_study_candidates_score_new_rows(monkeypatch):
     for detector in (first, third, mixture, short, wide, noisy, one):
         scores = detector.score_samples(new)
         assert scores[-1] < scores[:5].min(), type(detector).__name__
-    for round in ("speed", "mean", "width"):
+    for round in ("speed", "mean", "width", "bag", "levels"):
         assert len(study.candidates(0, 120, 6, round)) >= 4
 
 
