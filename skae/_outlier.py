@@ -79,7 +79,8 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         ``RobustScaler`` before this detector; a pandas DataFrame with text
         columns or missing values goes in as it is (the members model it as
         a table, standardising its numbers themselves; see the user guide,
-        "Real tables"). This default was chosen on
+        "Real tables"; ``n_features`` is then the table's encoded width, a
+        column per level of a text column). This default was chosen on
         development data (scikit-learn's bundled tables with a rare class,
         and a synthetic manifold, with anomalies planted in the training
         rows), not on the benchmark's labels; see the user guide.
@@ -261,7 +262,7 @@ class OutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         _check_novelty(self, n_samples)
         rng = check_random_state(self.random_state)
         setting = self._setting()
-        members, subsets = _draw_members(self, setting, X, rng)
+        members, subsets = _draw_members(self, setting, X, rng, table)
         fit_rows, calibration = setting.hold_out(subsets, n_samples, rng)
         # joblib's default backend, processes: in threads the members' training
         # loops hold the GIL between small torch calls (two threads fitted the
@@ -659,8 +660,12 @@ def _rows_and_table(detector, X):
     return X, None
 
 
-def _draw_members(detector, setting, X, rng):
-    """The unfitted members, each seeded, and the rows each is drawn (None: all)."""
+def _draw_members(detector, setting, X, rng, table=None):
+    """The unfitted members, each seeded, and the rows each is drawn (None: all).
+
+    A default member's width follows the columns its network sees: for a
+    ``table``, its encoded width (a column per level of a text column), as the
+    one-hot route's members would see it."""
     n_samples = X.shape[0] if X.ndim else 0
     if detector.max_samples == "auto":
         n_rows = min(setting.max_rows, n_samples)
@@ -668,7 +673,7 @@ def _draw_members(detector, setting, X, rng):
         n_rows = min(int(detector.max_samples), n_samples)
     else:
         n_rows = max(1, int(round(detector.max_samples * n_samples)))
-    n_features = X.shape[1] if X.ndim == 2 else 1
+    n_features = table.width if table is not None else X.shape[1] if X.ndim == 2 else 1
     n_members = setting.n_members if detector.n_estimators == "auto" else detector.n_estimators
     members, subsets = [], []
     for _ in range(n_members):

@@ -9,7 +9,8 @@ labels and the reconstruction errors were added when its methods moved to the
 base, with values checked equal to those before the move; the trusted-rows detector's
 ``novelty/*`` entries were recorded again when its score became the distance to the
 nearest denoised point, and when its default member moved to batches of 128; the
-table detector's scores when it began to count holes at their column's median term), as
+table detector's scores when it began to count holes at their column's median term, and
+when its members' code width began to follow the table's encoded width), as
 text (each float's shortest repr, which reads back to the same bits); ``test_golden.py`` compares.
 
 Usage (from the repository root)::

@@ -1,4 +1,5 @@
-"""The default detector scores table rows with holes like complete rows (issue 32).
+"""The default detector scores table rows with holes like complete rows, and sizes
+its members by the table's encoded width (issue 32).
 
 A model of a table leaves a missing entry out of a row's log-density; the
 detector counts each hole at its column's median term over the training rows
@@ -128,3 +129,11 @@ def test_the_column_terms_add_up_to_the_members_score(fitted):
     assert np.array_equal(np.isnan(terms[:, :3]), test.iloc[:50][["a", "b", "c"]].isna())
     np.testing.assert_allclose(np.nansum(terms, axis=1) + code + unseen,
                                member.score_samples(test.iloc[:50]), rtol=1e-6)
+
+
+def test_default_members_of_a_table_are_sized_by_its_encoded_width(fitted):
+    # Three numbers and a site of three levels: six encoded columns, a code of
+    # three (from the four columns of the frame it would be two).
+    detector, _ = fitted
+    assert detector.estimators_[0]._codec_.table.width == 6
+    assert detector.estimators_[0].n_components == 3

@@ -629,6 +629,15 @@ def test_table_detection_study_splits_its_tables_and_switches_the_table_model_ba
     left_out = holes["native, holes left out of the score"][0]()
     assert hasattr(counted.set_params(n_estimators=2).fit(small), "hole_terms_")
     assert not hasattr(left_out.set_params(n_estimators=2).fit(small), "hole_terms_")
+    # The width round: the earlier default sized the code by the frame's columns.
+    width = study.candidates(0, "width")
+    before = width["native: code width from the number of columns (the default before)"][0]()
+    now = width["native, code width from the encoded width (the default now)"][0]()
+    columns, encoded = small.shape[1], before.set_params(n_estimators=1).fit(
+        small).estimators_[0]._codec_.table.width
+    assert before.estimators_[0].n_components == min(8, columns // 2)
+    assert now.set_params(n_estimators=1).fit(small).estimators_[0].n_components == min(
+        8, encoded // 2)
 
     # A skewed count column is scored in its own units by default: the difference
     # with the Jacobian switched off is exactly sum(log1p(x)) over its entries.
