@@ -95,21 +95,11 @@ Usage::
     # the mixture round
     python benchmarks/dev_novelty.py --round mixture --seeds 0 1 2 3 4 5 \
         --settings clean --output results/dev_novelty_mixture.json
-    # cheaper steps; several nearest points; the code width
-    python benchmarks/dev_novelty.py --round speed --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_speed.json
-    python benchmarks/dev_novelty.py --round mean --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_mean.json
-    python benchmarks/dev_novelty.py --round width --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_width.json
-    # bagged members; noise levels drawn per batch
-    python benchmarks/dev_novelty.py --round bag --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_bag.json
-    python benchmarks/dev_novelty.py --round levels --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_levels.json
-    # shorter training
-    python benchmarks/dev_novelty.py --round epochs --seeds 0 1 2 3 4 5 \
-        --settings clean --output results/dev_novelty_epochs.json
+    # the later rounds: results/dev_novelty_<round>.{json,md}
+    for round in speed mean width bag levels epochs; do
+        python benchmarks/dev_novelty.py --round $round --seeds 0 1 2 3 4 5 \
+            --settings clean --output results/dev_novelty_$round.json
+    done
 """
 
 import argparse
@@ -213,25 +203,32 @@ def tail_tasks(seed):
            np.r_[np.zeros(n, int), np.ones(k, int)])
 
 
+def nearest_log_distances(detector, X, k):
+    """Each row's log distances to its ``k`` nearest training denoised points, per
+    member of the fitted ``novelty=True`` ``detector``: a list of (n_rows, k) arrays."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from skae._outlier import manifold_density
+
+    score = manifold_density(detector)
+    found = []
+    for i, member in enumerate(score.members):
+        values = member._scored_rows(X)[0] / score.scales[i]
+        index = NearestNeighbors(n_neighbors=k).fit(score.references[i])
+        found.append(np.log(np.maximum(index.kneighbors(values)[0], 1e-6)))
+    return found
+
+
 def kth_nearest(seed, k):
     """``novelty=True`` scored by the distance from each row to its ``k``-th nearest
     training denoised point (the package: ``k = 1``). Only ``score_samples`` is
     meaningful (``offset_`` is the package's)."""
-    from sklearn.neighbors import NearestNeighbors
-
     from skae import OutlierDetector
-    from skae._outlier import manifold_density
 
     class KthNearest(OutlierDetector):
         def score_samples(self, X):
-            score = manifold_density(self)
-            total = 0.0
-            for i, member in enumerate(score.members):
-                values = member._scored_rows(X)[0] / score.scales[i]
-                index = NearestNeighbors(n_neighbors=k).fit(score.references[i])
-                distance = index.kneighbors(values)[0][:, -1]
-                total = total - np.log(np.maximum(distance, 1e-6))
-            return total / len(score.members)
+            return -np.mean([logs[:, -1] for logs in nearest_log_distances(self, X, k)],
+                            axis=0)
 
     return KthNearest(novelty=True, random_state=seed)
 
@@ -240,22 +237,12 @@ def mean_nearest(seed, k, batch_size=128):
     """``novelty=True`` scored by minus the mean log distance from each row to its
     ``k`` nearest training denoised points (the package: the nearest alone); with
     ``batch_size``, as in :func:`reshaped`. Only ``score_samples`` is meaningful."""
-    from sklearn.neighbors import NearestNeighbors
-
-    from skae._outlier import manifold_density
-
     base = type(reshaped(seed, batch_size=batch_size))
 
     class MeanNearest(base):
         def score_samples(self, X):
-            score = manifold_density(self)
-            total = 0.0
-            for i, member in enumerate(score.members):
-                values = member._scored_rows(X)[0] / score.scales[i]
-                index = NearestNeighbors(n_neighbors=k).fit(score.references[i])
-                distance = index.kneighbors(values)[0]
-                total = total - np.log(np.maximum(distance, 1e-6)).mean(axis=1)
-            return total / len(score.members)
+            return -np.mean([logs.mean(axis=1) for logs in nearest_log_distances(self, X, k)],
+                            axis=0)
 
     return MeanNearest(novelty=True, random_state=seed)
 
